@@ -1,0 +1,43 @@
+// A small command-line parser for the autoopt subcommands: `--name value`, `--name=value`, flags and
+// positionals, with every option declared up front so that a typo is an error, not a silent default.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace autoopt::cli {
+
+struct OptionSpec {
+  std::string name;      // without the leading "--"
+  std::string help;
+  bool is_flag = false;  // takes no value
+  std::string default_value;
+};
+
+class Args {
+ public:
+  // Parses argv[first..argc). Throws autoopt::Error for unknown options or a missing value.
+  Args(std::string command, std::vector<OptionSpec> specs, int argc, char** argv, int first);
+
+  [[nodiscard]] bool help() const noexcept { return help_; }
+  [[nodiscard]] std::string usage(std::string_view synopsis) const;
+  [[nodiscard]] const std::vector<std::string>& positional() const noexcept { return positional_; }
+  [[nodiscard]] bool flag(const std::string& name) const;
+  [[nodiscard]] std::string get(const std::string& name) const;  // value or the default
+  [[nodiscard]] bool given(const std::string& name) const;
+  // Integer / floating values, with an error naming the option on a bad number or out of range.
+  [[nodiscard]] long long get_int(const std::string& name, long long min, long long max) const;
+
+ private:
+  std::string command_;
+  std::vector<OptionSpec> specs_;
+  std::map<std::string, std::string> values_;
+  std::vector<std::string> positional_;
+  bool help_ = false;
+  [[nodiscard]] const OptionSpec& spec(const std::string& name) const;
+};
+
+}  // namespace autoopt::cli
