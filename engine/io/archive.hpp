@@ -20,7 +20,9 @@
 namespace autoopt::io {
 
 struct ArchiveMember {
-  std::string name;  // path inside the archive, '/'-separated ("results_x_0_0/traffic.txt")
+  // Path inside the archive, '/'-separated ("results_x_0_0/traffic.txt"). Directories are named
+  // without the trailing '/' that tar stores ("results_x_0_0"); the writer adds it back.
+  std::string name;
   std::string data;  // empty for directories
   bool is_dir = false;
 };
