@@ -1,0 +1,800 @@
+#include "sim/simulator.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "net/error.hpp"
+#include "sim/histogram.hpp"
+#include "sim/rng.hpp"
+
+namespace autoopt::sim {
+namespace {
+
+using net::Policy;
+using net::SizeDist;
+using net::TimeDist;
+
+constexpr std::int32_t kNone = -1;
+
+// ---- run-time state -------------------------------------------------------------------------------
+
+struct Packet {
+  double gen_t = 0.0;
+  double port_arr_t = 0.0;  // arrival at the current port
+  double size = 0.0;        // bits
+  double tag = 0.0;         // WFQ finish tag
+  std::int32_t flow = 0;
+  std::int32_t next = kNone;  // next packet in its queue, or in the free list
+  std::int32_t hop = 0;
+  bool counted = false;       // generated inside the statistics window
+  bool port_counted = false;  // arrived at the current port inside the window
+};
+
+struct Queue {
+  std::int32_t port = 0;
+  std::int32_t head = kNone;
+  std::int32_t tail = kNone;
+  double occ_bits = 0.0;  // bits queued, packet in service included
+  double buffer = 0.0;
+  double weight = 1.0;
+  double quantum = 0.0;
+  double deficit = 0.0;
+  double last_finish = 0.0;
+  // statistics (arrivals in the window)
+  std::uint64_t arrivals = 0;
+  std::uint64_t drops = 0;
+  std::uint64_t accepted = 0;
+  double bits = 0.0;
+  double sojourn_sum = 0.0;
+  double max_occ = 0.0;
+  double busy_s = 0.0;  // transmission time inside the window
+};
+
+struct Port {
+  double bw = 0.0;
+  double inv_bw = 0.0;
+  Policy policy = Policy::FIFO;
+  std::int32_t q0 = 0;  // first queue index
+  std::int32_t nq = 0;
+  std::int32_t in_service = kNone;
+  std::int32_t in_service_q = kNone;
+  std::int64_t waiting = 0;  // packets queued, not in service
+  double vtime = 0.0;        // WFQ (SCFQ) virtual time
+  std::int32_t drr_ptr = 0;
+  bool drr_fresh = true;
+};
+
+struct DelayStats {
+  std::uint64_t n = 0;
+  double mean = 0.0;
+  double m2 = 0.0;
+  double sum_ln = 0.0;
+  void add(double d, double ln_d) {
+    ++n;
+    const double delta = d - mean;
+    mean += delta / static_cast<double>(n);
+    m2 += delta * (d - mean);
+    sum_ln += ln_d;
+  }
+  void merge(const DelayStats& o) {
+    if (o.n == 0) return;
+    if (n == 0) {
+      *this = o;
+      return;
+    }
+    const double na = static_cast<double>(n);
+    const double nb = static_cast<double>(o.n);
+    const double delta = o.mean - mean;
+    const double nt = na + nb;
+    mean += delta * nb / nt;
+    m2 += o.m2 + delta * delta * na * nb / nt;
+    sum_ln += o.sum_ln;
+    n += o.n;
+  }
+};
+
+struct FlowState {
+  RandomStream rng;
+  TimeDist td = TimeDist::Poisson;
+  double lambda = 0.0;      // packets/s (ON rate for ON-OFF)
+  double mean_gap = 0.0;
+  double cap = 0.0;         // exponential cap (0: none)
+  double gap_lo = 0.0, gap_hi = 0.0;  // Uniform gaps
+  double t_off = 0.0, t_on = 0.0;     // ON-OFF means
+  double on_end = 0.0;
+  std::uint64_t cbr_k = 0;
+  SizeDist sd = SizeDist::Deterministic;
+  double size_a = 0.0, size_b = 0.0;
+  std::vector<double> cand_size;
+  std::vector<double> cand_cum;
+  std::int32_t pair = 0;
+  std::int32_t hop_off = 0;  // into Sim::hops_ (global queue indices)
+  std::int32_t nhops = 0;
+  bool active = false;
+  // statistics (packets generated in the window)
+  std::uint64_t gen = 0;
+  std::uint64_t drops = 0;
+  double bits_gen = 0.0;
+  DelayStats delay;
+  LogHistogram hist;
+  std::vector<double> exact;
+
+  explicit FlowState(double rel_width) : hist(rel_width) {}
+
+  double draw_size() {
+    switch (sd) {
+      case SizeDist::Deterministic: return size_a;
+      case SizeDist::Uniform: return std::floor(size_a + rng.uniform() * (size_b - size_a + 1.0));
+      case SizeDist::Binomial: return (rng.next() >> 63U) != 0U ? size_b : size_a;
+      case SizeDist::Generic: {
+        const double u = rng.uniform() * cand_cum.back();
+        for (std::size_t i = 0; i + 1 < cand_cum.size(); ++i) {
+          if (u < cand_cum[i]) return cand_size[i];
+        }
+        return cand_size.back();
+      }
+      case SizeDist::Trace: break;
+    }
+    return size_a;
+  }
+
+  // The first generation time.
+  double first_time() {
+    switch (td) {
+      case TimeDist::CBR: cbr_k = 1; return mean_gap;
+      case TimeDist::OnOff: {
+        const double on_start = rng.exponential(t_off, cap * t_off);
+        on_end = on_start + rng.exponential(t_on, cap * t_on);
+        return on_start;  // the extra packet at the start of every ON period
+      }
+      default: return next_time(0.0);
+    }
+  }
+
+  double next_time(double now) {
+    switch (td) {
+      case TimeDist::Poisson: return now + rng.exponential(mean_gap, cap * mean_gap);
+      case TimeDist::CBR: return static_cast<double>(++cbr_k) * mean_gap;
+      case TimeDist::Uniform: return now + gap_lo + rng.uniform() * (gap_hi - gap_lo);
+      case TimeDist::OnOff: {
+        const double t = now + rng.exponential(mean_gap, cap * mean_gap);
+        if (t < on_end) return t;
+        const double on_start = on_end + rng.exponential(t_off, cap * t_off);
+        on_end = on_start + rng.exponential(t_on, cap * t_on);
+        return on_start;
+      }
+      default: break;
+    }
+    return std::numeric_limits<double>::infinity();
+  }
+};
+
+// 16 bytes: the time, then (sequence number << 24 | id). The sequence number is unique, so the key
+// orders ties at equal times by insertion. id < num_flows: the next generation of flow id; otherwise
+// the departure at port id - num_flows.
+constexpr unsigned kIdBits = 24;
+constexpr std::uint64_t kIdMask = (std::uint64_t{1} << kIdBits) - 1;
+struct Event {
+  double t;
+  std::uint64_t key;
+  [[nodiscard]] std::uint32_t id() const noexcept { return static_cast<std::uint32_t>(key & kIdMask); }
+};
+struct EventLater {
+  bool operator()(const Event& a, const Event& b) const noexcept {
+    return a.t > b.t || (a.t == b.t && a.key > b.key);
+  }
+};
+
+std::string pair_name(int k, int n) {
+  std::ostringstream os;
+  os << "pair (" << k / n << "," << k % n << ")";
+  return os.str();
+}
+
+[[noreturn]] void fail(const std::string& msg) { throw Error("sim: " + msg); }
+
+double param(const std::vector<double>& v, std::size_t i, double fallback) {
+  return i < v.size() ? v[i] : fallback;
+}
+
+// ---- the simulator --------------------------------------------------------------------------------
+
+class Sim {
+ public:
+  Sim(const net::Sample& s, const SimConfig& cfg) : s_(s), cfg_(cfg) {
+    check_config();
+    build_ports();
+    build_flows();
+  }
+
+  SimOutput run();
+
+ private:
+  void check_config() const;
+  void build_ports();
+  void build_flows();
+  void setup_flow(FlowState& f, const net::Flow& fl, const std::string& where);
+
+  void push(double t, std::uint32_t id) {
+    heap_.push_back(Event{t, (seq_++ << kIdBits) | id});
+    std::push_heap(heap_.begin(), heap_.end(), EventLater{});
+  }
+  std::int32_t alloc() {
+    if (free_ != kNone) {
+      const std::int32_t p = free_;
+      free_ = pkts_[static_cast<std::size_t>(p)].next;
+      return p;
+    }
+    pkts_.emplace_back();
+    return static_cast<std::int32_t>(pkts_.size() - 1);
+  }
+  void release(std::int32_t p) {
+    pkts_[static_cast<std::size_t>(p)].next = free_;
+    free_ = p;
+  }
+  void generate(std::int32_t f, double now);
+  void arrive(std::int32_t pid, double now);
+  void depart(std::int32_t port, double now);
+  void start_service(Port& port, double now, std::int32_t port_idx);
+  std::int32_t select(Port& port);
+
+  const net::Sample& s_;
+  const SimConfig& cfg_;
+  double t_begin_ = 0.0;  // window start
+  double t_end_ = 0.0;    // window end == end of generation
+  std::vector<Port> ports_;
+  std::vector<Queue> queues_;
+  std::vector<FlowState> flows_;
+  std::vector<std::int32_t> hops_;
+  std::vector<Packet> pkts_;
+  std::int32_t free_ = kNone;
+  std::vector<Event> heap_;
+  std::uint64_t seq_ = 0;
+  SimCounters c_;
+  std::uint64_t in_flight_ = 0;
+};
+
+void Sim::check_config() const {
+  if (!(cfg_.sim_time_s > 0.0) || !std::isfinite(cfg_.sim_time_s)) {
+    fail("SimConfig.sim_time_s must be a positive number of seconds, got " + std::to_string(cfg_.sim_time_s));
+  }
+  if (!(cfg_.warmup_s >= 0.0) || !std::isfinite(cfg_.warmup_s)) {
+    fail("SimConfig.warmup_s must be >= 0, got " + std::to_string(cfg_.warmup_s));
+  }
+  if (!(cfg_.drr_quantum_bits > 0.0)) {
+    fail("SimConfig.drr_quantum_bits must be > 0, got " + std::to_string(cfg_.drr_quantum_bits));
+  }
+}
+
+void Sim::build_ports() {
+  const auto& topo = s_.topology;
+  const int n = topo.num_nodes();
+  for (int i = 0; i < n; ++i) {
+    const net::Node& node = topo.nodes[static_cast<std::size_t>(i)];
+    if (node.num_queues() < 1) fail("node " + std::to_string(i) + ": has no queues (bufferSizes is empty)");
+    if (node.queue_tos.size() != node.buffer_bits.size()) {
+      fail("node " + std::to_string(i) + ": tosToQoSqueue has " + std::to_string(node.queue_tos.size()) +
+           " groups but bufferSizes has " + std::to_string(node.buffer_bits.size()) + " queues");
+    }
+    if ((node.policy == Policy::WFQ || node.policy == Policy::DRR) && !node.weights.empty()) {
+      if (node.weights.size() != node.buffer_bits.size()) {
+        fail("node " + std::to_string(i) + ": " + net::to_string(node.policy) + " has " +
+             std::to_string(node.weights.size()) + " weights for " + std::to_string(node.buffer_bits.size()) +
+             " queues");
+      }
+      for (const double w : node.weights) {
+        if (!(w > 0.0)) fail("node " + std::to_string(i) + ": weights must be > 0, got " + std::to_string(w));
+      }
+    }
+  }
+  ports_.resize(topo.links.size());
+  for (std::size_t li = 0; li < topo.links.size(); ++li) {
+    const net::Link& l = topo.links[li];
+    if (l.src < 0 || l.src >= n || l.dst < 0 || l.dst >= n) {
+      fail("link " + std::to_string(li) + ": endpoints " + std::to_string(l.src) + "->" + std::to_string(l.dst) +
+           " are outside 0.." + std::to_string(n - 1));
+    }
+    if (!(l.bandwidth_bps > 0.0) || !std::isfinite(l.bandwidth_bps)) {
+      fail("link " + std::to_string(l.src) + "->" + std::to_string(l.dst) + ": bandwidth must be > 0 bit/s, got " +
+           std::to_string(l.bandwidth_bps));
+    }
+    const net::Node& node = topo.nodes[static_cast<std::size_t>(l.src)];
+    Port& p = ports_[li];
+    p.bw = l.bandwidth_bps;
+    p.inv_bw = 1.0 / l.bandwidth_bps;
+    p.policy = node.policy;
+    p.q0 = static_cast<std::int32_t>(queues_.size());
+    p.nq = node.num_queues();
+    double max_w = 0.0;
+    for (int q = 0; q < p.nq; ++q) {
+      const double w = node.weights.empty() ? 1.0 : node.weights[static_cast<std::size_t>(q)];
+      max_w = std::max(max_w, w);
+    }
+    for (int q = 0; q < p.nq; ++q) {
+      Queue qu;
+      qu.port = static_cast<std::int32_t>(li);
+      qu.buffer = node.buffer_bits[static_cast<std::size_t>(q)];
+      qu.weight = node.weights.empty() ? 1.0 : node.weights[static_cast<std::size_t>(q)];
+      qu.quantum = cfg_.drr_quantum_bits * qu.weight / max_w;
+      queues_.push_back(qu);
+    }
+  }
+}
+
+void Sim::setup_flow(FlowState& f, const net::Flow& fl, const std::string& where) {
+  const double avg_size = fl.avg_pkt_size_bits;
+  const auto& tp = fl.time_params;
+  auto rate = [&]() {
+    double lam = param(tp, 0, 0.0);
+    if (!(lam > 0.0) && avg_size > 0.0) lam = fl.eq_lambda_bps / avg_size;
+    return lam;
+  };
+  f.td = fl.time_dist;
+  switch (fl.time_dist) {
+    case TimeDist::Poisson:
+      f.lambda = rate();
+      f.cap = param(tp, 1, 0.0);
+      break;
+    case TimeDist::CBR: f.lambda = rate(); break;
+    case TimeDist::Uniform: {
+      const double lo = param(tp, 0, 0.0);
+      const double hi = param(tp, 1, 0.0);
+      if (!(lo > 0.0) || !(hi >= lo)) {
+        fail(where + ": Uniform time distribution needs 0 < MinPktLambda <= MaxPktLambda, got " + std::to_string(lo) +
+             ", " + std::to_string(hi));
+      }
+      f.gap_lo = 1.0 / hi;
+      f.gap_hi = 1.0 / lo;
+      f.lambda = 2.0 / (f.gap_lo + f.gap_hi);
+      break;
+    }
+    case TimeDist::OnOff:
+      if (tp.size() < 3) fail(where + ": ON-OFF needs PktsLambdaOn, AvgTOff, AvgTOn");
+      f.lambda = tp[0];
+      f.t_off = tp[1];
+      f.t_on = tp[2];
+      f.cap = param(tp, 3, 0.0);
+      if (!(f.t_off >= 0.0) || !(f.t_on > 0.0)) {
+        fail(where + ": ON-OFF needs AvgTOff >= 0 and AvgTOn > 0, got " + std::to_string(f.t_off) + ", " +
+             std::to_string(f.t_on));
+      }
+      break;
+    default:
+      fail(where + ": time distribution code " + std::to_string(static_cast<int>(fl.time_dist)) +
+           " is not supported (expected Poisson 0, CBR 1, Uniform 2 or ON-OFF 4)");
+  }
+  if (fl.time_dist != TimeDist::Uniform) {
+    if (!(f.lambda >= 0.0) || !std::isfinite(f.lambda)) fail(where + ": packet rate must be >= 0");
+    f.mean_gap = f.lambda > 0.0 ? 1.0 / f.lambda : 0.0;
+  }
+  f.active = f.lambda > 0.0;
+
+  f.sd = fl.size_dist;
+  switch (fl.size_dist) {
+    case SizeDist::Deterministic: f.size_a = avg_size; break;
+    case SizeDist::Uniform:
+    case SizeDist::Binomial:
+      if (fl.size_params.size() < 2) fail(where + ": size distribution needs two size parameters");
+      f.size_a = fl.size_params[0];
+      f.size_b = fl.size_params[1];
+      if (fl.size_dist == SizeDist::Uniform && f.size_b < f.size_a) {
+        fail(where + ": Uniform sizes need MinSize <= MaxSize");
+      }
+      if (!(std::min(f.size_a, f.size_b) >= 1.0)) fail(where + ": packet sizes must be >= 1 bit");
+      break;
+    case SizeDist::Generic: {
+      if (fl.candidates.empty()) fail(where + ": Generic size distribution has no candidates");
+      double cum = 0.0;
+      for (const net::SizeProb& c : fl.candidates) {
+        if (!(c.size_bits > 0.0) || !(c.prob >= 0.0)) {
+          fail(where + ": Generic candidates need size > 0 and prob >= 0");
+        }
+        cum += c.prob;
+        f.cand_size.push_back(c.size_bits);
+        f.cand_cum.push_back(cum);
+      }
+      if (!(cum > 0.0)) fail(where + ": Generic candidate probabilities sum to 0");
+      break;
+    }
+    default:
+      fail(where + ": size distribution code " + std::to_string(static_cast<int>(fl.size_dist)) +
+           " is not supported (expected Deterministic 0, Uniform 1, Binomial 2 or Generic 3)");
+  }
+  if (fl.size_dist == SizeDist::Deterministic && !(avg_size > 0.0)) {
+    fail(where + ": Deterministic size needs AvgPktSize > 0");
+  }
+}
+
+void Sim::build_flows() {
+  const auto& topo = s_.topology;
+  const int n = topo.num_nodes();
+  const auto nn = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
+  if (s_.traffic.pairs.size() != nn) {
+    fail("traffic has " + std::to_string(s_.traffic.pairs.size()) + " pair entries, expected N*N = " +
+         std::to_string(nn));
+  }
+  std::vector<std::int32_t> link_of(nn, kNone);
+  for (std::size_t li = 0; li < topo.links.size(); ++li) {
+    const net::Link& l = topo.links[li];
+    link_of[static_cast<std::size_t>(l.src) * static_cast<std::size_t>(n) + static_cast<std::size_t>(l.dst)] =
+        static_cast<std::int32_t>(li);
+  }
+  for (std::size_t k = 0; k < nn; ++k) {
+    const auto& pair_flows = s_.traffic.pairs[k];
+    for (std::size_t j = 0; j < pair_flows.size(); ++j) {
+      const net::Flow& fl = pair_flows[j];
+      const std::string where = pair_name(static_cast<int>(k), n) + " flow " + std::to_string(j);
+      FlowState f(cfg_.histogram_rel_width);
+      f.rng = RandomStream(cfg_.seed, k, j);
+      f.pair = static_cast<std::int32_t>(k);
+      setup_flow(f, fl, where);
+      // The path: routing.paths[k] from src to dst, hop by hop.
+      const int src = static_cast<int>(k) / n;
+      const int dst = static_cast<int>(k) % n;
+      if (src == dst) fail(where + ": traffic from a node to itself");
+      if (s_.routing.paths.size() != nn || s_.routing.paths[k].size() < 2) {
+        fail(where + ": has traffic but routing gives no path");
+      }
+      const auto& path = s_.routing.paths[k];
+      if (path.front() != src || path.back() != dst) {
+        fail(where + ": routing path does not run from " + std::to_string(src) + " to " + std::to_string(dst));
+      }
+      f.hop_off = static_cast<std::int32_t>(hops_.size());
+      for (std::size_t h = 0; h + 1 < path.size(); ++h) {
+        const int a = path[h];
+        const int b = path[h + 1];
+        const std::int32_t li = (a >= 0 && a < n && b >= 0 && b < n)
+                                    ? link_of[static_cast<std::size_t>(a) * static_cast<std::size_t>(n) +
+                                              static_cast<std::size_t>(b)]
+                                    : kNone;
+        if (li == kNone) {
+          fail(where + ": routing path uses " + std::to_string(a) + "->" + std::to_string(b) +
+               ", which is not a link of the topology");
+        }
+        const int q = topo.nodes[static_cast<std::size_t>(a)].queue_of_tos(fl.tos);
+        if (q < 0) {
+          fail(where + ": ToS " + std::to_string(fl.tos) + " maps to no queue of node " + std::to_string(a) +
+               " (tosToQoSqueue)");
+        }
+        hops_.push_back(ports_[static_cast<std::size_t>(li)].q0 + q);
+      }
+      f.nhops = static_cast<std::int32_t>(path.size() - 1);
+      flows_.push_back(std::move(f));
+    }
+  }
+}
+
+std::int32_t Sim::select(Port& port) {
+  const std::int32_t q0 = port.q0;
+  const std::int32_t nq = port.nq;
+  auto head = [&](std::int32_t q) -> const Packet& {
+    return pkts_[static_cast<std::size_t>(queues_[static_cast<std::size_t>(q)].head)];
+  };
+  auto nonempty = [&](std::int32_t q) { return queues_[static_cast<std::size_t>(q)].head != kNone; };
+  switch (port.policy) {
+    case Policy::SP:
+      for (std::int32_t q = q0; q < q0 + nq; ++q) {
+        if (nonempty(q)) return q;
+      }
+      break;
+    case Policy::FIFO:
+    case Policy::WFQ: {
+      std::int32_t best = kNone;
+      double best_key = 0.0;
+      for (std::int32_t q = q0; q < q0 + nq; ++q) {
+        if (!nonempty(q)) continue;
+        const double key = port.policy == Policy::WFQ ? head(q).tag : head(q).port_arr_t;
+        if (best == kNone || key < best_key) {
+          best = q;
+          best_key = key;
+        }
+      }
+      return best;
+    }
+    case Policy::DRR:
+      for (;;) {
+        const std::int32_t q = q0 + port.drr_ptr;
+        Queue& qu = queues_[static_cast<std::size_t>(q)];
+        if (qu.head == kNone) {
+          qu.deficit = 0.0;
+        } else {
+          if (port.drr_fresh) {
+            qu.deficit += qu.quantum;
+            port.drr_fresh = false;
+          }
+          const double size = pkts_[static_cast<std::size_t>(qu.head)].size;
+          if (size <= qu.deficit) {
+            qu.deficit -= size;
+            return q;
+          }
+        }
+        port.drr_ptr = (port.drr_ptr + 1) % nq;
+        port.drr_fresh = true;
+      }
+  }
+  return kNone;
+}
+
+void Sim::start_service(Port& port, double now, std::int32_t port_idx) {
+  const std::int32_t q = select(port);
+  Queue& qu = queues_[static_cast<std::size_t>(q)];
+  const std::int32_t pid = qu.head;
+  Packet& p = pkts_[static_cast<std::size_t>(pid)];
+  qu.head = p.next;
+  if (qu.head == kNone) {
+    qu.tail = kNone;
+    if (port.policy == Policy::DRR) {  // an emptied queue leaves the round with no deficit
+      qu.deficit = 0.0;
+      port.drr_ptr = (port.drr_ptr + 1) % port.nq;
+      port.drr_fresh = true;
+    }
+  }
+  --port.waiting;
+  port.in_service = pid;
+  port.in_service_q = q;
+  if (port.policy == Policy::WFQ) port.vtime = p.tag;
+  push(now + p.size * port.inv_bw, static_cast<std::uint32_t>(flows_.size()) + static_cast<std::uint32_t>(port_idx));
+}
+
+void Sim::generate(std::int32_t fi, double now) {
+  FlowState& f = flows_[static_cast<std::size_t>(fi)];
+  const std::int32_t pid = alloc();
+  Packet& p = pkts_[static_cast<std::size_t>(pid)];
+  p.gen_t = now;
+  p.size = f.draw_size();
+  p.flow = fi;
+  p.hop = 0;
+  p.counted = now >= t_begin_;
+  if (p.counted) {
+    ++f.gen;
+    f.bits_gen += p.size;
+  }
+  ++c_.packets_generated;
+  ++in_flight_;
+  c_.max_packets_in_flight = std::max(c_.max_packets_in_flight, in_flight_);
+  arrive(pid, now);
+}
+
+void Sim::arrive(std::int32_t pid, double now) {
+  Packet& p = pkts_[static_cast<std::size_t>(pid)];
+  FlowState& f = flows_[static_cast<std::size_t>(p.flow)];
+  const std::int32_t q = hops_[static_cast<std::size_t>(f.hop_off + p.hop)];
+  Queue& qu = queues_[static_cast<std::size_t>(q)];
+  const bool in_window = now >= t_begin_ && now < t_end_;  // ports: arrivals in [warmup, warmup + T)
+  if (in_window) ++qu.arrivals;
+  if (qu.occ_bits + p.size > qu.buffer) {  // tail drop
+    if (in_window) ++qu.drops;
+    if (p.counted) ++f.drops;
+    ++c_.packets_dropped;
+    --in_flight_;
+    release(pid);
+    return;
+  }
+  qu.occ_bits += p.size;
+  p.port_arr_t = now;
+  p.port_counted = in_window;
+  if (in_window) {
+    ++qu.accepted;
+    qu.bits += p.size;
+    qu.max_occ = std::max(qu.max_occ, qu.occ_bits);
+  }
+  const std::int32_t port_idx = qu.port;
+  Port& port = ports_[static_cast<std::size_t>(port_idx)];
+  if (port.policy == Policy::WFQ) {
+    p.tag = std::max(port.vtime, qu.last_finish) + p.size / qu.weight;
+    qu.last_finish = p.tag;
+  }
+  p.next = kNone;
+  if (qu.tail == kNone) {
+    qu.head = pid;
+  } else {
+    pkts_[static_cast<std::size_t>(qu.tail)].next = pid;
+  }
+  qu.tail = pid;
+  ++port.waiting;
+  if (port.in_service == kNone) start_service(port, now, port_idx);
+}
+
+void Sim::depart(std::int32_t port_idx, double now) {
+  Port& port = ports_[static_cast<std::size_t>(port_idx)];
+  const std::int32_t pid = port.in_service;
+  Packet& p = pkts_[static_cast<std::size_t>(pid)];
+  Queue& qu = queues_[static_cast<std::size_t>(port.in_service_q)];
+  qu.occ_bits -= p.size;
+  if (qu.head == kNone) qu.occ_bits = 0.0;  // no rounding drift once the queue is empty
+  if (p.port_counted) qu.sojourn_sum += now - p.port_arr_t;
+  {
+    const double start = std::max(now - p.size * port.inv_bw, t_begin_);
+    const double stop = std::min(now, t_end_);
+    if (stop > start) qu.busy_s += stop - start;
+  }
+  port.in_service = kNone;
+  port.in_service_q = kNone;
+  ++c_.transmissions;
+
+  FlowState& f = flows_[static_cast<std::size_t>(p.flow)];
+  ++p.hop;
+  if (p.hop == f.nhops) {
+    if (p.counted) {
+      const double d = now - p.gen_t;
+      const double ln_d = std::log(d);
+      f.delay.add(d, ln_d);
+      if (cfg_.percentiles == PercentileMode::Exact) {
+        f.exact.push_back(d);
+      } else {
+        f.hist.add_ln(d, ln_d);
+      }
+    }
+    ++c_.packets_delivered;
+    --in_flight_;
+    release(pid);
+  } else {
+    arrive(pid, now);
+  }
+  if (port.in_service == kNone) {
+    if (port.waiting > 0) {
+      start_service(port, now, port_idx);
+    } else if (port.policy == Policy::WFQ) {  // idle: restart virtual time
+      port.vtime = 0.0;
+      for (std::int32_t q = port.q0; q < port.q0 + port.nq; ++q) queues_[static_cast<std::size_t>(q)].last_finish = 0.0;
+    }
+  }
+}
+
+net::PathStats path_stats(std::uint64_t gen, std::uint64_t drops, double bits, const DelayStats& d,
+                          const LogHistogram& hist, std::vector<double>& exact, bool use_exact, double T) {
+  net::PathStats ps;
+  ps.avg_bw_bps = bits / T;
+  ps.pkts_gen = static_cast<double>(gen) / T;
+  ps.pkts_drop = static_cast<double>(drops) / T;
+  if (d.n > 0) {
+    ps.avg_delay = d.mean;
+    ps.avg_ln_delay = d.sum_ln / static_cast<double>(d.n);
+    ps.jitter = d.m2 / static_cast<double>(d.n);
+    auto q = [&](double p) { return use_exact ? exact_quantile(exact, p) : hist.quantile(p); };
+    ps.p10 = q(0.1);
+    ps.p20 = q(0.2);
+    ps.p50 = q(0.5);
+    ps.p80 = q(0.8);
+    ps.p90 = q(0.9);
+  }
+  return ps;
+}
+
+SimOutput Sim::run() {
+  const auto wall0 = std::chrono::steady_clock::now();
+  const std::clock_t cpu0 = std::clock();
+  t_begin_ = cfg_.warmup_s;
+  t_end_ = cfg_.warmup_s + cfg_.sim_time_s;
+  // Generation runs over [0, warmup + T], with a relative slack of 1e-12 so that a CBR packet due
+  // exactly at the end (k / lambda == T up to rounding) is generated: its count is floor(lambda T).
+  const double gen_end = t_end_ * (1.0 + 1e-12);
+  if (flows_.size() + ports_.size() > kIdMask) {
+    fail("too many flows and ports for the event queue (" + std::to_string(flows_.size() + ports_.size()) + ")");
+  }
+  const auto nflows = static_cast<std::uint32_t>(flows_.size());
+  heap_.reserve(flows_.size() + ports_.size() + 1);
+  for (std::uint32_t i = 0; i < nflows; ++i) {
+    FlowState& f = flows_[i];
+    if (!f.active) continue;
+    const double t = f.first_time();
+    if (t <= gen_end) push(t, i);
+  }
+  while (!heap_.empty()) {
+    std::pop_heap(heap_.begin(), heap_.end(), EventLater{});
+    const Event ev = heap_.back();
+    heap_.pop_back();
+    ++c_.events;
+    const std::uint32_t id = ev.id();
+    if (id < nflows) {
+      generate(static_cast<std::int32_t>(id), ev.t);
+      const double t = flows_[id].next_time(ev.t);
+      if (t <= gen_end) push(t, id);
+    } else {
+      depart(static_cast<std::int32_t>(id - nflows), ev.t);
+    }
+  }
+
+  // ---- results ----
+  const double T = cfg_.sim_time_s;
+  const bool use_exact = cfg_.percentiles == PercentileMode::Exact;
+  const int n = s_.topology.num_nodes();
+  const auto nn = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
+  SimOutput out;
+  net::Results& r = out.results;
+  r.pairs.assign(nn, net::PathStats{});
+  {
+    std::size_t fi = 0;
+    for (std::size_t k = 0; k < nn; ++k) {
+      const std::size_t nf = s_.traffic.pairs[k].size();
+      if (nf == 0) continue;
+      std::uint64_t gen = 0, drops = 0;
+      double bits = 0.0;
+      DelayStats d;
+      LogHistogram hist(cfg_.histogram_rel_width);
+      std::vector<double> exact;
+      for (std::size_t j = 0; j < nf; ++j, ++fi) {
+        FlowState& f = flows_[fi];
+        gen += f.gen;
+        drops += f.drops;
+        bits += f.bits_gen;
+        d.merge(f.delay);
+        if (use_exact) {
+          exact.insert(exact.end(), f.exact.begin(), f.exact.end());
+        } else {
+          hist.merge(f.hist);
+        }
+        if (cfg_.per_flow_results) {
+          r.flows.push_back(path_stats(f.gen, f.drops, f.bits_gen, f.delay, f.hist, f.exact, use_exact, T));
+        }
+      }
+      r.pairs[k] = path_stats(gen, drops, bits, d, hist, exact, use_exact, T);
+    }
+  }
+  double delivered_sum = 0.0;
+  double delay_sum = 0.0;
+  for (const net::PathStats& ps : r.pairs) {
+    r.global_packets += ps.pkts_gen;
+    r.global_losses += ps.pkts_drop;
+    const double delivered = ps.pkts_gen - ps.pkts_drop;
+    if (delivered > 0.0 && ps.avg_delay >= 0.0) {
+      delivered_sum += delivered;
+      delay_sum += delivered * ps.avg_delay;
+    }
+  }
+  r.global_delay = delivered_sum > 0.0 ? delay_sum / delivered_sum : 0.0;
+
+  r.ports.resize(ports_.size());
+  for (std::size_t pi = 0; pi < ports_.size(); ++pi) {
+    const Port& port = ports_[pi];
+    net::PortStats& ps = r.ports[pi];
+    std::uint64_t arrivals = 0, drops = 0, accepted = 0;
+    double bits = 0.0;
+    for (std::int32_t q = port.q0; q < port.q0 + port.nq; ++q) {
+      const Queue& qu = queues_[static_cast<std::size_t>(q)];
+      net::QueueStats qs;
+      qs.utilization = qu.busy_s / T;
+      if (qu.arrivals > 0) {
+        qs.loss = static_cast<double>(qu.drops) / static_cast<double>(qu.arrivals);
+        if (qu.accepted > 0) {
+          qs.avg_occupancy = qu.sojourn_sum / static_cast<double>(qu.accepted) * port.bw;
+          qs.avg_pkt_size = qu.bits / static_cast<double>(qu.accepted);
+        }
+        qs.max_occupancy = qu.max_occ;
+      }
+      ps.utilization += qs.utilization;
+      ps.queues.push_back(qs);
+      arrivals += qu.arrivals;
+      drops += qu.drops;
+      accepted += qu.accepted;
+      bits += qu.bits;
+    }
+    ps.loss = arrivals > 0 ? static_cast<double>(drops) / static_cast<double>(arrivals) : 0.0;
+    ps.avg_pkt_size = accepted > 0 ? bits / static_cast<double>(accepted) : 0.0;
+  }
+  r.run.sim_time = T;
+  r.run.metric = 0.0;
+  r.run.status = "OK";
+  out.counters = c_;
+  out.counters.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  out.counters.cpu_s = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
+  return out;
+}
+
+}  // namespace
+
+SimOutput run_simulation(const net::Sample& s, const SimConfig& cfg) {
+  Sim sim(s, cfg);
+  return sim.run();
+}
+
+net::Results simulate(const net::Sample& s, const SimConfig& cfg) { return run_simulation(s, cfg).results; }
+
+}  // namespace autoopt::sim

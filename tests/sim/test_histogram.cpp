@@ -1,0 +1,123 @@
+#include "sim/histogram.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "net/error.hpp"
+#include "sim/rng.hpp"
+
+namespace autoopt::sim {
+namespace {
+
+constexpr double kPs[] = {0.1, 0.2, 0.5, 0.8, 0.9, 0.99};
+
+// Worst relative error of the histogram quantiles against exact order statistics.
+double worst_rel_error(const std::vector<double>& values, double width) {
+  LogHistogram h(width);
+  for (const double v : values) h.add(v);
+  std::vector<double> copy = values;
+  double worst = 0.0;
+  for (const double p : kPs) {
+    const double exact = exact_quantile(copy, p);
+    worst = std::max(worst, std::abs(h.quantile(p) - exact) / exact);
+  }
+  return worst;
+}
+
+TEST(LogHistogram, QuantileErrorWithinHalfBinOnLognormal) {
+  RandomStream rng(11, 0, 0);
+  std::vector<double> v;
+  for (int i = 0; i < 200000; ++i) {
+    // Box-Muller lognormal around 10 ms, sigma 1.5.
+    const double u1 = 1.0 - rng.uniform();
+    const double u2 = rng.uniform();
+    const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    v.push_back(0.01 * std::exp(1.5 * z));
+  }
+  const double err = worst_rel_error(v, 0.002);
+  RecordProperty("worst_rel_error", std::to_string(err));
+  EXPECT_LE(err, std::sqrt(1.002) - 1.0 + 1e-9);
+  EXPECT_GT(err, 0.0);  // it is an estimate, not a copy
+}
+
+TEST(LogHistogram, ExactOnAtomsOfDiscreteDelays) {
+  // Delays that take a few exact values (sums of transmission times) plus a continuous tail: the
+  // estimate is within half a bin, and exact where the rank falls on the minimum.
+  RandomStream rng(3, 0, 0);
+  std::vector<double> v;
+  for (int i = 0; i < 50000; ++i) {
+    const double u = rng.uniform();
+    v.push_back(u < 0.3 ? 0.0075 : (u < 0.5 ? 0.01 : 0.0075 + rng.exponential(0.02, 0)));
+  }
+  LogHistogram h;
+  for (const double x : v) h.add(x);
+  EXPECT_DOUBLE_EQ(h.quantile(0.1), 0.0075);
+  EXPECT_DOUBLE_EQ(h.quantile(0.2), 0.0075);
+  EXPECT_LE(worst_rel_error(v, 0.002), std::sqrt(1.002) - 1.0 + 1e-9);
+}
+
+TEST(LogHistogram, ErrorShrinksWithBinWidth) {
+  RandomStream rng(5, 0, 0);
+  std::vector<double> v;
+  for (int i = 0; i < 100000; ++i) v.push_back(1e-3 + rng.exponential(0.05, 0));
+  const double coarse = worst_rel_error(v, 0.02);
+  const double fine = worst_rel_error(v, 0.0005);
+  EXPECT_LE(coarse, std::sqrt(1.02) - 1.0 + 1e-9);
+  EXPECT_LE(fine, std::sqrt(1.0005) - 1.0 + 1e-9);
+  EXPECT_LT(fine, coarse);
+}
+
+TEST(LogHistogram, MemoryDoesNotGrowWithCount) {
+  RandomStream rng(9, 0, 0);
+  LogHistogram h;
+  for (int i = 0; i < 100000; ++i) h.add(1e-3 * (1.0 + 99.0 * rng.uniform()));
+  const std::size_t bins = h.num_bins();
+  for (int i = 0; i < 900000; ++i) h.add(1e-3 * (1.0 + 99.0 * rng.uniform()));
+  EXPECT_EQ(h.count(), 1000000U);
+  EXPECT_EQ(h.num_bins(), bins);
+  // Two decades at 0.2% are ln(100)/ln(1.002) ~ 2305 bins, plus growth slack.
+  EXPECT_LT(bins, 3500U);
+}
+
+TEST(LogHistogram, MergeEqualsAddingAll) {
+  RandomStream rng(1, 0, 0);
+  LogHistogram a, b, all;
+  for (int i = 0; i < 20000; ++i) {
+    const double x = rng.exponential(1.0, 0) + 1e-6;
+    (i % 3 == 0 ? a : b).add(x);
+    all.add(x);
+  }
+  a.merge(b);
+  EXPECT_EQ(a.count(), all.count());
+  EXPECT_EQ(a.min(), all.min());
+  EXPECT_EQ(a.max(), all.max());
+  for (const double p : kPs) EXPECT_EQ(a.quantile(p), all.quantile(p));
+}
+
+TEST(LogHistogram, RejectsNonPositive) {
+  LogHistogram h;
+  try {
+    h.add(0.0);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("positive"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(LogHistogram(0.0), Error);
+  EXPECT_TRUE(std::isnan(h.quantile(0.5)));
+}
+
+TEST(NearestRank, Convention) {
+  EXPECT_EQ(nearest_rank(0.5, 10), 5U);
+  EXPECT_EQ(nearest_rank(0.1, 10), 1U);
+  EXPECT_EQ(nearest_rank(0.9, 10), 9U);
+  EXPECT_EQ(nearest_rank(0.55, 10), 6U);
+  EXPECT_EQ(nearest_rank(0.01, 10), 1U);
+  std::vector<double> v = {5, 1, 4, 2, 3};
+  EXPECT_EQ(exact_quantile(v, 0.5), 3.0);
+  EXPECT_EQ(exact_quantile(v, 1.0), 5.0);
+}
+
+}  // namespace
+}  // namespace autoopt::sim
