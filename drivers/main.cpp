@@ -1,12 +1,43 @@
-// The `autoopt` command: parses arguments, calls engine/, prints.
+// The `autoopt` command: parses arguments, calls engine/, prints. Nothing here that the library
+// cannot do.
 #include <cstdio>
+#include <exception>
+#include <string>
 #include <string_view>
 
+#include "args.hpp"
+#include "commands.hpp"
+#include "net/error.hpp"
+#include "run/mpi.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: autoopt <command> [options]   (autoopt <command> --help for its options)\n"
+    "\n"
+    "commands:\n"
+    "  info      summarise a dataset (GNNet folder or HDF5 store)\n"
+    "  convert   GNNet <-> HDF5 shard store (shares samples among MPI ranks)\n";
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string_view(argv[1]) == "--help") {
-    std::puts("usage: autoopt <command> [options]");
+  if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h") {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
-  std::fprintf(stderr, "autoopt: unknown command '%s'\n", argv[1]);
-  return 2;
+  try {
+    autoopt::run::MpiSession mpi(&argc, &argv);
+    const std::string_view cmd = argv[1];
+    if (cmd == "info") return autoopt::cli::cmd_info(argc, argv, mpi);
+    if (cmd == "convert") return autoopt::cli::cmd_convert(argc, argv, mpi);
+    std::fprintf(stderr, "autoopt: unknown command '%s'\n\n%s", argv[1], kUsage);
+    return 2;
+  } catch (const autoopt::Error& e) {
+    std::fprintf(stderr, "autoopt: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "autoopt: internal error: %s\n", e.what());
+    return 1;
+  }
 }
