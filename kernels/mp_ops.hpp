@@ -29,10 +29,18 @@ void gather_rows_cpu(std::span<const float> src, std::span<const std::int64_t> i
 void segment_sum_cpu(std::span<const float> src, std::span<const std::int64_t> segment,
                      std::int64_t dim, std::span<float> out);
 
+// Double-precision twins (same contracts), used by the libtorch glue for float64 tensors and by
+// gradient checks.
+void gather_rows_cpu(std::span<const double> src, std::span<const std::int64_t> index,
+                     std::int64_t dim, std::span<double> out);
+void segment_sum_cpu(std::span<const double> src, std::span<const std::int64_t> segment,
+                     std::int64_t dim, std::span<double> out);
+
 [[nodiscard]] bool cuda_built() noexcept;
 
+}  // namespace autoopt::kernels
+
+// Outside the namespace: the CUDA header opens autoopt::kernels itself.
 #if defined(AUTOOPT_WITH_CUDA)
 #include "mp_ops_cuda.hpp"
 #endif
-
-}  // namespace autoopt::kernels

@@ -15,8 +15,11 @@ void check_indices(std::span<const std::int64_t> index, std::int64_t bound, cons
   }
 }
 
-void gather_rows_cpu(std::span<const float> src, std::span<const std::int64_t> index,
-                     std::int64_t dim, std::span<float> out) {
+namespace {
+
+template <typename T>
+void gather_rows_impl(std::span<const T> src, std::span<const std::int64_t> index, std::int64_t dim,
+                      std::span<T> out) {
   if (dim <= 0 || out.size() != index.size() * static_cast<std::size_t>(dim) ||
       src.size() % static_cast<std::size_t>(dim) != 0) {
     throw std::invalid_argument("gather_rows_cpu: buffer sizes do not match dim");
@@ -29,8 +32,9 @@ void gather_rows_cpu(std::span<const float> src, std::span<const std::int64_t> i
   }
 }
 
-void segment_sum_cpu(std::span<const float> src, std::span<const std::int64_t> segment,
-                     std::int64_t dim, std::span<float> out) {
+template <typename T>
+void segment_sum_impl(std::span<const T> src, std::span<const std::int64_t> segment,
+                      std::int64_t dim, std::span<T> out) {
   if (dim <= 0 || src.size() != segment.size() * static_cast<std::size_t>(dim) ||
       out.size() % static_cast<std::size_t>(dim) != 0) {
     throw std::invalid_argument("segment_sum_cpu: buffer sizes do not match dim");
@@ -41,6 +45,28 @@ void segment_sum_cpu(std::span<const float> src, std::span<const std::int64_t> s
     const auto* row = src.data() + i * d;
     for (std::size_t j = 0; j < d; ++j) dst[j] += row[j];
   }
+}
+
+}  // namespace
+
+void gather_rows_cpu(std::span<const float> src, std::span<const std::int64_t> index,
+                     std::int64_t dim, std::span<float> out) {
+  gather_rows_impl(src, index, dim, out);
+}
+
+void gather_rows_cpu(std::span<const double> src, std::span<const std::int64_t> index,
+                     std::int64_t dim, std::span<double> out) {
+  gather_rows_impl(src, index, dim, out);
+}
+
+void segment_sum_cpu(std::span<const float> src, std::span<const std::int64_t> segment,
+                     std::int64_t dim, std::span<float> out) {
+  segment_sum_impl(src, segment, dim, out);
+}
+
+void segment_sum_cpu(std::span<const double> src, std::span<const std::int64_t> segment,
+                     std::int64_t dim, std::span<double> out) {
+  segment_sum_impl(src, segment, dim, out);
 }
 
 bool cuda_built() noexcept {

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Builds and runs the GPU checks of the message-passing operators on a machine with an NVIDIA GPU,
+# nvcc and a CUDA build of PyTorch (its libtorch is used). See tests/device/README.md.
+#
+#   tests/device/run_gpu_checks.sh [build-dir]        (default: <repo>/build-gpu-checks)
+#
+# Environment:
+#   AUTOOPT_GPU_CHECKS_MODE  auto (default): configure the whole project, and if that fails (MPI,
+#                            HDF5, FAISS... missing on the GPU machine) a kernels-only project;
+#                            full / kernels: only that one.
+#   CMAKE_CUDA_ARCHITECTURES default: the visible GPU's compute capability (e.g. 90 on an H100).
+#   JOBS                     parallel build jobs (default: nproc).
+# Exit status: 0 when every check passed; 1 on a failed check; 2 when the machine lacks something.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+build=${1:-$repo/build-gpu-checks}
+mode=${AUTOOPT_GPU_CHECKS_MODE:-auto}
+jobs=${JOBS:-$(nproc)}
+mkdir -p "$build"
+log=$build/gpu_checks.log
+: >"$log"
+say() { echo "$*" | tee -a "$log"; }
+
+# ---- what the machine has --------------------------------------------------------------------
+if ! torch_prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null); then
+  say "run_gpu_checks: python3 cannot import torch (install a CUDA build of PyTorch)"; exit 2
+fi
+if ! python3 -c 'import sys, torch; sys.exit(0 if torch.version.cuda and torch.cuda.is_available() else 1)'; then
+  say "run_gpu_checks: torch $(python3 -c 'import torch; print(torch.__version__)') has no CUDA or sees no GPU"; exit 2
+fi
+if ! command -v nvcc >/dev/null 2>&1; then
+  for d in /usr/local/cuda/bin /usr/local/cuda-*/bin; do
+    if [ -x "$d/nvcc" ]; then export PATH="$d:$PATH"; break; fi
+  done
+fi
+if ! command -v nvcc >/dev/null 2>&1; then
+  say "run_gpu_checks: nvcc not found (install the CUDA toolkit or put it on PATH)"; exit 2
+fi
+arch=${CMAKE_CUDA_ARCHITECTURES:-$(python3 -c 'import torch; m, n = torch.cuda.get_device_capability(); print(f"{m}{n}")')}
+generator=()
+if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
+say "run_gpu_checks: torch $(python3 -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda)')," \
+    "nvcc $(nvcc --version | sed -n 's/.*release \([0-9.]*\).*/\1/p'), arch $arch, mode $mode"
+if command -v nvidia-smi >/dev/null 2>&1; then nvidia-smi -L | tee -a "$log" || true; fi
+
+common=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$torch_prefix"
+        -DCMAKE_CUDA_ARCHITECTURES="$arch" -DAUTOOPT_CUDA=ON)
+
+# ---- configure -------------------------------------------------------------------------------
+configured=""
+if [ "$mode" = auto ] || [ "$mode" = full ]; then
+  if cmake -S "$repo" -B "$build/full" "${generator[@]}" "${common[@]}" -DAUTOOPT_TORCH=ON \
+       -DAUTOOPT_BENCH=OFF -DAUTOOPT_TESTS=ON >>"$log" 2>&1; then
+    configured=$build/full
+  elif [ "$mode" = full ]; then
+    say "run_gpu_checks: configuring the whole project failed (see $log)"; exit 2
+  else
+    say "run_gpu_checks: the whole project does not configure here; using the kernels-only project"
+  fi
+fi
+if [ -z "$configured" ]; then
+  # A minimal project: the kernels folder (CPU + CUDA primitives and the libtorch glue) and the
+  # device checks; nothing of the engine, so only CUDA and libtorch are needed.
+  wrapper=$build/kernels-only-src
+  mkdir -p "$wrapper"
+  cat >"$wrapper/CMakeLists.txt" <<EOF
+cmake_minimum_required(VERSION 3.25)
+project(autoopt_gpu_checks LANGUAGES C CXX CUDA)
+set(CMAKE_CXX_STANDARD 20)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+set(AUTOOPT_CUDA ON)
+find_package(CUDAToolkit REQUIRED)
+find_package(Torch REQUIRED)
+enable_testing()
+add_subdirectory("$repo/kernels" kernels)
+get_target_property(_defs autoopt_kernels_torch INTERFACE_COMPILE_DEFINITIONS)
+if(_defs MATCHES "AUTOOPT_TORCH_CUDA")
+  add_subdirectory("$repo/tests/device" device)
+endif()
+EOF
+  if ! cmake -S "$wrapper" -B "$build/kernels-only" "${generator[@]}" "${common[@]}" >>"$log" 2>&1; then
+    say "run_gpu_checks: configuring the kernels-only project failed (see $log)"; exit 2
+  fi
+  configured=$build/kernels-only
+fi
+
+# ---- build and run ---------------------------------------------------------------------------
+if ! grep -q "cuda_mp_ops_check" <(cmake --build "$configured" --target help 2>/dev/null); then
+  say "run_gpu_checks: no cuda_mp_ops_check target: the libtorch found has no CUDA (TORCH_CUDA_LIBRARIES" \
+      "empty) or AUTOOPT_CUDA is off (see $log)"
+  exit 2
+fi
+start=$(date +%s)
+if ! cmake --build "$configured" --target cuda_mp_ops_check -j "$jobs" >>"$log" 2>&1; then
+  tail -n 40 "$log"
+  say "run_gpu_checks: build failed (see $log)"; exit 1
+fi
+say "run_gpu_checks: built in $(( $(date +%s) - start )) s"
+exe=$(find "$configured" -name cuda_mp_ops_check -type f -perm -u+x | head -n 1)
+set +e
+"$exe" 2>&1 | tee -a "$log"
+rc=${PIPESTATUS[0]}
+set -e
+say "run_gpu_checks: cuda_mp_ops_check exited with $rc (log: $log)"
+exit "$rc"
