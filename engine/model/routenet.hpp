@@ -1,0 +1,103 @@
+// The RouteNet-Fermi network in libtorch: MLP embeddings of the (normalised) path, link and queue
+// features, T message-passing iterations (a GRU along each path over its hops' queue and link states,
+// a GRUCell per queue over the path states arriving at it, a GRUCell per link over its queues), and
+// three heads: per-hop queue occupancy -> path delay (queueing + transmission time), log jitter, and
+// drop ratio. See docs/model.md.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/features.hpp"
+
+namespace autoopt::model {
+
+// Hyper-parameters and the output scales of the heads. Serialised as text with the checkpoint.
+struct RouteNetConfig {
+  std::int64_t path_dim = 32;
+  std::int64_t link_dim = 32;
+  std::int64_t queue_dim = 32;
+  std::int64_t iterations = 8;
+  std::int64_t readout_hidden = 16;  // width of the hidden layers of the three heads
+  // Occupancy head output unit, bits: predicted occupancy = head * occupancy_scale. The trainer sets
+  // it to the mean packet size of the training paths.
+  double occupancy_scale = 1000.0;
+  // The jitter head predicts z = (log(variance) - jitter_log_mean) / jitter_log_std; the trainer
+  // fits both on the training labels.
+  double jitter_log_mean = 0.0;
+  double jitter_log_std = 1.0;
+
+  // Text form: `autoopt-routenet 1`, then one `<key> <value>` line per field (numbers round-trip).
+  [[nodiscard]] std::string to_text() const;
+  // Parses to_text()'s form (unknown or missing keys, bad numbers: autoopt::Error naming the line).
+  [[nodiscard]] static RouteNetConfig from_text(std::string_view text);
+  // Throws autoopt::Error naming the field when a dimension/iteration count is < 1 or a scale <= 0.
+  void validate() const;
+
+  friend bool operator==(const RouteNetConfig&, const RouteNetConfig&) = default;
+};
+
+// What the network reads: the normalised tensors of a (batched) sample, the raw link capacities and
+// path mean packet sizes the delay readout needs, and the hops grouped by position along the path.
+struct ModelInput {
+  SampleTensors x;        // normalised features (Normalizer::apply), indices, labels if any
+  at::Tensor capacity;    // [L] raw link capacity, bit/s
+  at::Tensor pkt_size;    // [P] raw mean packet size, bits
+  // Hops in "position order": all hops at position 0 (in path order), then position 1, ...
+  at::Tensor pos_hop;               // [H] hop index
+  at::Tensor pos_path;              // [H] path of the hop
+  at::Tensor pos_link;              // [H] link of the hop
+  at::Tensor pos_queue;             // [H] queue of the hop
+  std::vector<std::int64_t> pos_count;  // hops at each position (size = max path length)
+  std::vector<at::Tensor> pos_active;   // [P, 1] per position: 1 where the path has that hop
+
+  [[nodiscard]] at::Device device() const { return x.path_x.device(); }
+};
+
+// Builds the input from raw featurised tensors: normalises with `norm`, takes capacity and packet
+// size from the raw columns, groups the hops by position. Throws autoopt::Error if `raw` has no paths.
+[[nodiscard]] ModelInput make_input(const SampleTensors& raw, const Normalizer& norm);
+
+// Outputs per path (and the final states, for embeddings).
+struct RouteNetOutput {
+  at::Tensor delay;         // [P] mean delay, s
+  at::Tensor queue_delay;   // [P] its queueing part
+  at::Tensor jitter_z;      // [P] z-scored log delay variance (see RouteNetConfig)
+  at::Tensor loss_logit;    // [P] logit of the drop ratio
+  at::Tensor path_state;    // [P, path_dim]
+  at::Tensor link_state;    // [L, link_dim]
+  at::Tensor queue_state;   // [Q, queue_dim]
+
+  // Delay variance, s^2: exp(jitter_z * std + mean).
+  [[nodiscard]] at::Tensor jitter(const RouteNetConfig& c) const;
+  // Drop ratio in [0, 1].
+  [[nodiscard]] at::Tensor loss() const;
+};
+
+class RouteNetImpl : public torch::nn::Module {
+ public:
+  explicit RouteNetImpl(RouteNetConfig config = {});
+
+  [[nodiscard]] RouteNetOutput forward(const ModelInput& in);
+
+  [[nodiscard]] const RouteNetConfig& config() const noexcept { return config_; }
+  // Only the output scales may change after construction (the trainer fits them on data).
+  void set_scales(double occupancy_scale, double jitter_log_mean, double jitter_log_std);
+
+  // The last Linear layer of the occupancy head (tests zero it to check the transmission-time part).
+  [[nodiscard]] torch::nn::Linear occupancy_output() const { return occupancy_out_; }
+
+ private:
+  RouteNetConfig config_;
+  torch::nn::Sequential path_embed_{nullptr}, link_embed_{nullptr}, queue_embed_{nullptr};
+  torch::nn::GRUCell path_update_{nullptr}, queue_update_{nullptr}, link_update_{nullptr};
+  torch::nn::Sequential occupancy_head_{nullptr}, jitter_head_{nullptr}, loss_head_{nullptr};
+  torch::nn::Linear occupancy_out_{nullptr};
+};
+TORCH_MODULE(RouteNet);
+
+}  // namespace autoopt::model

@@ -1,0 +1,354 @@
+// RouteNet-Fermi training loop, inference helpers and checkpoints.
+#include "model/trainer.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "mp_ops_torch.hpp"
+#include "net/error.hpp"
+
+namespace autoopt::model {
+namespace {
+
+constexpr std::size_t kEvalChunk = 16;  // samples per forward pass outside training
+
+std::string sample_name(std::span<const net::Sample> samples, std::size_t i) {
+  return "sample " + std::to_string(i) + " (id " + std::to_string(samples[i].id) + ")";
+}
+
+SampleTensors featurize_checked(std::span<const net::Sample> samples, std::size_t i,
+                                bool need_labels, const char* what) {
+  if (need_labels && !samples[i].results) {
+    throw Error(std::string(what) + ": " + sample_name(samples, i) +
+                " has no results (delay/jitter/loss labels); it needs simulated samples");
+  }
+  try {
+    return featurize(samples[i], {.dtype = at::kFloat});
+  } catch (const Error& e) {
+    throw Error(std::string(what) + ": " + sample_name(samples, i) + ": " + e.what());
+  }
+}
+
+// Per-path loss terms of one batch; masks paths without delivered packets out of delay/jitter.
+struct Objective {
+  at::Tensor total;
+  at::Tensor delay_mape;
+};
+
+Objective objective(const RouteNetOutput& out, const at::Tensor& labels, const RouteNetConfig& c,
+                    const FitOptions& o) {
+  const at::Tensor y_delay = labels.select(1, label_col::delay);
+  const at::Tensor y_jitter = labels.select(1, label_col::jitter);
+  const at::Tensor y_loss = labels.select(1, label_col::loss).clamp(0.0, 1.0);
+  const at::Tensor dmask = (y_delay > 0).to(out.delay.scalar_type());
+  const at::Tensor safe_delay = at::where(y_delay > 0, y_delay, at::ones_like(y_delay));
+  const at::Tensor dcount = dmask.sum().clamp_min(1.0);
+  Objective r;
+  r.delay_mape = ((out.delay - y_delay).abs() / safe_delay * dmask).sum() / dcount;
+  const at::Tensor jmask = (y_jitter > 0).to(out.delay.scalar_type());
+  const at::Tensor safe_jitter = at::where(y_jitter > 0, y_jitter, at::ones_like(y_jitter));
+  const at::Tensor jz = (at::log(safe_jitter) - c.jitter_log_mean) / c.jitter_log_std;
+  const at::Tensor jitter_mse = ((out.jitter_z - jz).pow(2) * jmask).sum() / jmask.sum().clamp_min(1.0);
+  const at::Tensor bce = at::binary_cross_entropy_with_logits(out.loss_logit, y_loss);
+  r.total = r.delay_mape + o.jitter_weight * jitter_mse + o.loss_weight * bce;
+  return r;
+}
+
+std::vector<double> to_doubles(const at::Tensor& t) {
+  const at::Tensor c = t.detach().to(at::kCPU).to(at::kDouble).contiguous();
+  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw Error("checkpoint: cannot read " + p.string());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_text(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw Error("checkpoint: cannot write " + p.string());
+}
+
+}  // namespace
+
+Trainer::Trainer(RouteNetConfig config) : model_(config) {}
+
+template <class Fn>
+void Trainer::run_chunks(std::span<const net::Sample> samples, bool need_labels, const char* what,
+                         Fn&& fn) {
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  for (std::size_t first = 0; first < samples.size(); first += kEvalChunk) {
+    const std::size_t n = std::min(kEvalChunk, samples.size() - first);
+    std::vector<SampleTensors> parts;
+    parts.reserve(n);
+    for (std::size_t i = first; i < first + n; ++i) {
+      parts.push_back(featurize_checked(samples, i, need_labels, what));
+      if (!need_labels) parts.back().labels = at::Tensor();  // allows mixing simulated and not
+    }
+    const ModelInput in = make_input(batch(parts), norm_);
+    const RouteNetOutput out = model_->forward(in);
+    fn(in, out, first);
+  }
+}
+
+FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::Sample> val,
+                       const FitOptions& o) {
+  if (train.empty()) throw Error("Trainer::fit: no training samples");
+  if (o.epochs < 1) throw Error("Trainer::fit: epochs must be >= 1, got " + std::to_string(o.epochs));
+  if (o.batch_size < 1)
+    throw Error("Trainer::fit: batch_size must be >= 1, got " + std::to_string(o.batch_size));
+  if (!(o.lr > 0.0)) throw Error("Trainer::fit: lr must be positive");
+  if (o.patience < 1)
+    throw Error("Trainer::fit: patience must be >= 1, got " + std::to_string(o.patience));
+
+  std::vector<SampleTensors> raw;
+  raw.reserve(train.size());
+  for (std::size_t i = 0; i < train.size(); ++i)
+    raw.push_back(featurize_checked(train, i, true, "Trainer::fit (training)"));
+  for (std::size_t i = 0; i < val.size(); ++i)
+    if (!val[i].results)
+      throw Error("Trainer::fit (validation): " + sample_name(val, i) +
+                  " has no results (delay/jitter/loss labels); it needs simulated samples");
+
+  // Normaliser and head scales from the training data.
+  norm_ = Normalizer::fit(raw);
+  const SampleTensors all = batch(raw);
+  double occ_scale = all.path_x.select(1, path_col::pkt_size).mean().item<double>();
+  if (!(occ_scale > 0.0) || !std::isfinite(occ_scale)) occ_scale = 1000.0;
+  const at::Tensor jit = all.labels.select(1, label_col::jitter).to(at::kDouble);
+  const at::Tensor jpos = jit.masked_select(jit > 0);
+  double jmean = 0.0, jstd = 1.0;
+  if (jpos.numel() > 0) {
+    const at::Tensor lj = at::log(jpos);
+    jmean = lj.mean().item<double>();
+    if (jpos.numel() > 1) jstd = std::max(lj.std(/*unbiased=*/false).item<double>(), 1e-3);
+  }
+
+  // Fresh model from the seed.
+  RouteNetConfig cfg = model_->config();
+  cfg.occupancy_scale = occ_scale;
+  cfg.jitter_log_mean = jmean;
+  cfg.jitter_log_std = jstd;
+  torch::manual_seed(o.seed);
+  model_ = RouteNet(cfg);
+
+  torch::optim::Adam opt(model_->parameters(), torch::optim::AdamOptions(o.lr));
+  std::mt19937_64 rng(o.seed);
+  std::vector<std::size_t> order(train.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+
+  const auto snapshot = [&] {
+    std::vector<at::Tensor> s;
+    for (const auto& p : model_->parameters()) s.push_back(p.detach().clone());
+    return s;
+  };
+  std::vector<at::Tensor> best = snapshot();
+  FitReport report;
+  report.best_val_delay_mape = std::numeric_limits<double>::infinity();
+  int since_best = 0;
+
+  for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+    // Fisher-Yates with our own draws, so the order does not depend on the library.
+    for (std::size_t i = order.size(); i > 1; --i) {
+      const std::size_t j = static_cast<std::size_t>(rng() % i);
+      std::swap(order[i - 1], order[j]);
+    }
+    model_->train();
+    double loss_sum = 0.0, mape_sum = 0.0;
+    int steps = 0;
+    for (std::size_t b = 0; b < order.size(); b += static_cast<std::size_t>(o.batch_size)) {
+      std::vector<SampleTensors> parts;
+      for (std::size_t k = b; k < std::min(order.size(), b + static_cast<std::size_t>(o.batch_size)); ++k)
+        parts.push_back(raw[order[k]]);
+      const ModelInput in = make_input(batch(parts), norm_);
+      opt.zero_grad();
+      const RouteNetOutput out = model_->forward(in);
+      const Objective obj = objective(out, in.x.labels, model_->config(), o);
+      obj.total.backward();
+      if (o.grad_clip > 0.0) torch::nn::utils::clip_grad_norm_(model_->parameters(), o.grad_clip);
+      opt.step();
+      loss_sum += obj.total.item<double>();
+      mape_sum += obj.delay_mape.item<double>();
+      ++steps;
+    }
+    EpochLog log;
+    log.epoch = epoch;
+    log.train_loss = loss_sum / steps;
+    log.train_delay_mape = mape_sum / steps;
+    log.val_delay_mape = val.empty() ? evaluate(train).delay_mape : evaluate(val).delay_mape;
+    report.epochs.push_back(log);
+    if (log.val_delay_mape < report.best_val_delay_mape) {
+      report.best_val_delay_mape = log.val_delay_mape;
+      report.best_epoch = epoch;
+      best = snapshot();
+      since_best = 0;
+    } else if (++since_best >= o.patience) {
+      break;
+    }
+  }
+  {
+    torch::NoGradGuard no_grad;
+    auto params = model_->parameters();
+    for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(best[i]);
+  }
+  model_->eval();
+  return report;
+}
+
+std::vector<PathPredictions> Trainer::predict(std::span<const net::Sample> samples) {
+  std::vector<PathPredictions> result(samples.size());
+  run_chunks(samples, false, "Trainer::predict",
+             [&](const ModelInput& in, const RouteNetOutput& out, std::size_t first) {
+               const auto delay = to_doubles(out.delay);
+               const auto jitter = to_doubles(out.jitter(model_->config()));
+               const auto loss = to_doubles(out.loss());
+               const auto owner = to_doubles(in.x.path_sample);
+               for (std::size_t p = 0; p < delay.size(); ++p) {
+                 PathPredictions& r = result[first + static_cast<std::size_t>(owner[p])];
+                 r.delay.push_back(delay[p]);
+                 r.jitter.push_back(jitter[p]);
+                 r.loss.push_back(loss[p]);
+               }
+             });
+  return result;
+}
+
+Metrics Trainer::evaluate(std::span<const net::Sample> samples) {
+  Metrics m;
+  double dsum = 0.0, jsum = 0.0, lsum = 0.0;
+  std::int64_t jn = 0;
+  run_chunks(samples, true, "Trainer::evaluate",
+             [&](const ModelInput& in, const RouteNetOutput& out, std::size_t) {
+               const auto delay = to_doubles(out.delay);
+               const auto jitter = to_doubles(out.jitter(model_->config()));
+               const auto loss = to_doubles(out.loss());
+               const auto y = to_doubles(in.x.labels.contiguous().view({-1}));
+               const auto cols = static_cast<std::size_t>(label_col::count);
+               for (std::size_t p = 0; p < delay.size(); ++p) {
+                 const double yd = y[p * cols + label_col::delay];
+                 const double yj = y[p * cols + label_col::jitter];
+                 const double yl = y[p * cols + label_col::loss];
+                 if (yd > 0) {
+                   dsum += std::abs(delay[p] - yd) / yd;
+                   ++m.delay_paths;
+                 }
+                 if (yj > 0) {
+                   jsum += std::abs(jitter[p] - yj) / yj;
+                   ++jn;
+                 }
+                 lsum += std::abs(loss[p] - yl);
+                 ++m.paths;
+               }
+             });
+  if (m.delay_paths > 0) m.delay_mape = dsum / static_cast<double>(m.delay_paths);
+  if (jn > 0) m.jitter_mape = jsum / static_cast<double>(jn);
+  if (m.paths > 0) m.loss_mae = lsum / static_cast<double>(m.paths);
+  return m;
+}
+
+std::vector<double> Trainer::per_sample_loss(std::span<const net::Sample> samples) {
+  std::vector<double> sum(samples.size(), 0.0), count(samples.size(), 0.0);
+  run_chunks(samples, true, "Trainer::per_sample_loss",
+             [&](const ModelInput& in, const RouteNetOutput& out, std::size_t first) {
+               const auto delay = to_doubles(out.delay);
+               const auto y = to_doubles(in.x.labels.select(1, label_col::delay));
+               const auto owner = to_doubles(in.x.path_sample);
+               for (std::size_t p = 0; p < delay.size(); ++p) {
+                 if (!(y[p] > 0)) continue;
+                 const std::size_t s = first + static_cast<std::size_t>(owner[p]);
+                 sum[s] += std::abs(delay[p] - y[p]) / y[p];
+                 count[s] += 1.0;
+               }
+             });
+  for (std::size_t s = 0; s < sum.size(); ++s) sum[s] = count[s] > 0 ? sum[s] / count[s] : 0.0;
+  return sum;
+}
+
+at::Tensor Trainer::embed(std::span<const net::Sample> samples) {
+  std::vector<at::Tensor> rows;
+  run_chunks(samples, false, "Trainer::embed",
+             [&](const ModelInput& in, const RouteNetOutput& out, std::size_t) {
+               const std::int64_t S = in.x.num_samples;
+               const auto mean = [S](const at::Tensor& state, const at::Tensor& owner) {
+                 const at::Tensor sum = kernels::segment_sum(state, owner, S);
+                 const at::Tensor n = kernels::segment_sum(
+                     at::ones({state.size(0), 1}, state.options()), owner, S);
+                 return sum / n.clamp_min(1.0);
+               };
+               rows.push_back(at::cat({mean(out.link_state, in.x.link_sample),
+                                       mean(out.queue_state, in.x.queue_sample),
+                                       mean(out.path_state, in.x.path_sample)},
+                                      1)
+                                  .to(at::kFloat)
+                                  .to(at::kCPU));
+             });
+  const auto& c = model_->config();
+  if (rows.empty()) return at::zeros({0, c.link_dim + c.queue_dim + c.path_dim});
+  return at::cat(rows);
+}
+
+void Trainer::save(const std::filesystem::path& dir) const {
+  namespace fs = std::filesystem;
+  const fs::path target = fs::absolute(dir);
+  const std::string tag = std::to_string(::getpid());
+  const fs::path tmp = target.parent_path() / (target.filename().string() + ".tmp-" + tag);
+  const fs::path old = target.parent_path() / (target.filename().string() + ".old-" + tag);
+  try {
+    fs::remove_all(tmp);
+    fs::create_directories(tmp);
+    torch::save(model_, (tmp / "weights.pt").string());
+    write_text(tmp / "config.txt", model_->config().to_text());
+    write_text(tmp / "normalizer.txt", norm_.to_text());
+    if (fs::exists(target)) {
+      fs::rename(target, old);
+      fs::rename(tmp, target);
+      fs::remove_all(old);
+    } else {
+      fs::rename(tmp, target);
+    }
+  } catch (const fs::filesystem_error& e) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw Error("checkpoint: cannot write " + target.string() + ": " + e.what());
+  }
+}
+
+Trainer Trainer::load(const std::filesystem::path& dir) {
+  const RouteNetConfig cfg = [&] {
+    try {
+      return RouteNetConfig::from_text(read_text(dir / "config.txt"));
+    } catch (const Error& e) {
+      throw Error("checkpoint " + (dir / "config.txt").string() + ": " + e.what());
+    }
+  }();
+  Trainer t(cfg);
+  try {
+    t.norm_ = Normalizer::from_text(read_text(dir / "normalizer.txt"));
+  } catch (const Error& e) {
+    throw Error("checkpoint " + (dir / "normalizer.txt").string() + ": " + e.what());
+  }
+  const auto weights = dir / "weights.pt";
+  if (!std::filesystem::exists(weights)) throw Error("checkpoint: missing " + weights.string());
+  try {
+    torch::load(t.model_, weights.string());
+  } catch (const c10::Error& e) {
+    throw Error("checkpoint " + weights.string() + ": cannot load the weights: " + e.what_without_backtrace());
+  }
+  t.model_->eval();
+  return t;
+}
+
+}  // namespace autoopt::model

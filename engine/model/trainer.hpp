@@ -1,0 +1,99 @@
+// Training and use of a RouteNet-Fermi model on net::Samples: fit with early stopping on the
+// validation delay MAPE, per-path predictions, metrics, per-sample losses (for the filter model),
+// per-sample embeddings, and checkpoints (weights + config + Normalizer in one folder, written
+// atomically). Seeded: on the CPU, the same seed and thread count give the same model.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <vector>
+
+#include "model/features.hpp"
+#include "model/routenet.hpp"
+#include "net/sample.hpp"
+
+namespace autoopt::model {
+
+struct FitOptions {
+  int epochs = 30;
+  double lr = 1e-3;
+  int batch_size = 4;         // samples per disjoint-graph batch (one optimiser step each)
+  std::uint64_t seed = 1;     // model initialisation and batch order
+  int patience = 10;          // epochs without a better validation delay MAPE before stopping
+  double jitter_weight = 0.1; // weight of the jitter MSE (z-scored log variance) in the loss
+  double loss_weight = 0.1;   // weight of the drop-ratio BCE in the loss
+  double grad_clip = 1.0;     // max global gradient norm; <= 0 disables clipping
+};
+
+struct EpochLog {
+  int epoch = 0;              // 1-based
+  double train_loss = 0.0;    // mean training objective over the epoch's batches
+  double train_delay_mape = 0.0;
+  double val_delay_mape = 0.0;  // the training MAPE when there are no validation samples
+};
+
+struct FitReport {
+  std::vector<EpochLog> epochs;
+  int best_epoch = 0;
+  double best_val_delay_mape = 0.0;
+};
+
+// Per-path predictions of one sample, in the path order of featurize().
+struct PathPredictions {
+  std::vector<double> delay;   // s
+  std::vector<double> jitter;  // delay variance, s^2
+  std::vector<double> loss;    // drop ratio
+};
+
+struct Metrics {
+  double delay_mape = 0.0;   // mean |pred - y| / y over paths with delivered packets (y > 0)
+  double jitter_mape = 0.0;  // likewise over paths with a positive jitter label
+  double loss_mae = 0.0;     // mean |pred - y| of the drop ratio over all paths
+  std::int64_t delay_paths = 0;
+  std::int64_t paths = 0;
+};
+
+class Trainer {
+ public:
+  explicit Trainer(RouteNetConfig config = {});
+
+  // Fits the Normalizer and the head scales on `train`, re-initialises the model from
+  // options.seed, trains with Adam and keeps the weights of the epoch with the best validation
+  // delay MAPE. Throws autoopt::Error when `train` is empty, a sample has no results, or an option
+  // is out of range.
+  FitReport fit(std::span<const net::Sample> train, std::span<const net::Sample> val,
+                const FitOptions& options);
+
+  [[nodiscard]] std::vector<PathPredictions> predict(std::span<const net::Sample> samples);
+  // Samples must have results.
+  [[nodiscard]] Metrics evaluate(std::span<const net::Sample> samples);
+  // Delay MAPE of each sample (0 for a sample without delivered packets). Samples must have results.
+  [[nodiscard]] std::vector<double> per_sample_loss(std::span<const net::Sample> samples);
+  // [S, link_dim + queue_dim + path_dim]: per sample, the mean final link state, the mean queue
+  // state and the mean path state, concatenated (float32, CPU).
+  [[nodiscard]] at::Tensor embed(std::span<const net::Sample> samples);
+
+  // Writes `dir`/weights.pt, `dir`/config.txt, `dir`/normalizer.txt into a temporary sibling folder,
+  // then renames it over `dir` (an existing `dir` is replaced).
+  void save(const std::filesystem::path& dir) const;
+  // Reads what save() wrote; throws autoopt::Error naming the missing or bad file.
+  [[nodiscard]] static Trainer load(const std::filesystem::path& dir);
+
+  [[nodiscard]] RouteNet& model() noexcept { return model_; }
+  [[nodiscard]] const RouteNetConfig& config() const noexcept { return model_->config(); }
+  [[nodiscard]] const Normalizer& normalizer() const noexcept { return norm_; }
+
+ private:
+  // Runs the model (eval mode, no grad) over `samples` in chunks; calls fn(input, output, first)
+  // for each chunk, `first` being the index of the chunk's first sample.
+  template <class Fn>
+  void run_chunks(std::span<const net::Sample> samples, bool need_labels, const char* what, Fn&& fn);
+
+  RouteNet model_;
+  Normalizer norm_;
+};
+
+}  // namespace autoopt::model

@@ -1,0 +1,232 @@
+// RouteNet-Fermi network: config text round trip and bad text, the grouping of hops by position,
+// output shapes for a batch of two samples, and the delay readout with a zeroed occupancy head equal
+// to the transmission times computed by hand on the spec §10 3-node example.
+#include "model/routenet.hpp"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "net/error.hpp"
+
+namespace {
+
+using namespace autoopt;
+
+// The spec §10 example topology and routing (3 nodes, 4 links of 10 kbit/s), built here; only the
+// fields the features read are set. Mean packet sizes: 1000 bits (pairs 0->1, 1->0, 2->0, 2->1) and
+// 780 bits (0->2, 1->2).
+net::Sample three_node() {
+  net::Sample s;
+  auto& t = s.topology;
+  t.levels_tos = 3;
+  t.nodes.resize(3);
+  t.nodes[0].policy = net::Policy::FIFO;
+  t.nodes[0].buffer_bits = {32000};
+  t.nodes[0].queue_tos = {{0, 1, 2}};
+  t.nodes[1].policy = net::Policy::SP;
+  t.nodes[1].buffer_bits = {16000, 16000, 16000};
+  t.nodes[1].queue_tos = {{0}, {1}, {2}};
+  t.nodes[2].policy = net::Policy::WFQ;
+  t.nodes[2].weights = {60, 30, 10};
+  t.nodes[2].buffer_bits = {8000, 8000, 8000};
+  t.nodes[2].queue_tos = {{0}, {1}, {2}};
+  t.links = {{0, 1, 0, 1e4}, {1, 0, 0, 1e4}, {1, 2, 1, 1e4}, {2, 1, 0, 1e4}};
+  s.routing.paths.resize(9);
+  s.routing.paths[1] = {0, 1};
+  s.routing.paths[2] = {0, 1, 2};
+  s.routing.paths[3] = {1, 0};
+  s.routing.paths[5] = {1, 2};
+  s.routing.paths[6] = {2, 1, 0};
+  s.routing.paths[7] = {2, 1};
+  const auto mk = [](net::TimeDist td, double eq, std::vector<double> params,
+                     std::vector<net::SizeProb> sizes, double avg, int tos) {
+    net::Flow f;
+    f.time_dist = td;
+    f.eq_lambda_bps = eq;
+    f.time_params = std::move(params);
+    f.size_dist = net::SizeDist::Generic;
+    f.candidates = std::move(sizes);
+    f.avg_pkt_size_bits = avg;
+    f.tos = tos;
+    return f;
+  };
+  const std::vector<net::SizeProb> a{{500, 0.5}, {1500, 0.5}};               // mean 1000
+  const std::vector<net::SizeProb> b{{500, 0.6}, {1000, 0.2}, {1400, 0.2}};  // mean 780
+  s.traffic.max_avg_lambda = 3100;
+  s.traffic.pairs.resize(9);
+  s.traffic.pairs[1] = {mk(net::TimeDist::Poisson, 2000, {2, 10}, a, 1000, 0)};
+  s.traffic.pairs[2] = {mk(net::TimeDist::CBR, 1500, {1.92308}, b, 780, 1)};
+  s.traffic.pairs[3] = {mk(net::TimeDist::OnOff, 900, {2.7, 10, 5, 10}, a, 1000, 2)};
+  s.traffic.pairs[5] = {mk(net::TimeDist::Poisson, 3000, {3.84615, 10}, b, 780, 2)};
+  s.traffic.pairs[6] = {mk(net::TimeDist::Poisson, 600, {0.6, 10}, a, 1000, 0)};
+  s.traffic.pairs[7] = {mk(net::TimeDist::CBR, 1000, {1}, a, 1000, 1)};
+  return s;
+}
+
+// A line 0 - 1 - ... - (n-1) of FIFO nodes, one flow per ordered pair.
+net::Sample line(int n, double capacity) {
+  net::Sample s;
+  auto& t = s.topology;
+  t.levels_tos = 1;
+  t.nodes.resize(static_cast<std::size_t>(n));
+  for (auto& node : t.nodes) {
+    node.policy = net::Policy::FIFO;
+    node.buffer_bits = {64000};
+    node.queue_tos = {{0}};
+  }
+  std::vector<int> ports(static_cast<std::size_t>(n), 0);
+  for (int i = 0; i + 1 < n; ++i) {
+    t.links.push_back({i, i + 1, ports[static_cast<std::size_t>(i)]++, capacity});
+    t.links.push_back({i + 1, i, ports[static_cast<std::size_t>(i + 1)]++, capacity});
+  }
+  const auto N = static_cast<std::size_t>(n);
+  s.routing.paths.resize(N * N);
+  s.traffic.pairs.resize(N * N);
+  for (int a = 0; a < n; ++a) {
+    for (int b = 0; b < n; ++b) {
+      if (a == b) continue;
+      auto& route = s.routing.paths[static_cast<std::size_t>(a * n + b)];
+      for (int v = a; v != b; v += (b > a ? 1 : -1)) route.push_back(v);
+      route.push_back(b);
+      net::Flow f;
+      f.time_dist = net::TimeDist::Poisson;
+      f.eq_lambda_bps = 100.0 * (1 + a + b);
+      f.time_params = {f.eq_lambda_bps / 1000.0, 10};
+      f.size_dist = net::SizeDist::Deterministic;
+      f.avg_pkt_size_bits = 1000;
+      f.tos = 0;
+      s.traffic.pairs[static_cast<std::size_t>(a * n + b)] = {f};
+    }
+  }
+  s.traffic.max_avg_lambda = 1000;
+  return s;
+}
+
+std::vector<std::int64_t> ints(const at::Tensor& t) {
+  const at::Tensor c = t.contiguous();
+  return {c.data_ptr<std::int64_t>(), c.data_ptr<std::int64_t>() + c.numel()};
+}
+
+TEST(RouteNetConfig, TextRoundTripAndBadText) {
+  model::RouteNetConfig c;
+  c.path_dim = 8;
+  c.iterations = 3;
+  c.occupancy_scale = 777.125;
+  c.jitter_log_mean = -6.1234567890123;
+  c.jitter_log_std = 0.3;
+  EXPECT_EQ(model::RouteNetConfig::from_text(c.to_text()), c);
+
+  try {
+    (void)model::RouteNetConfig::from_text("autoopt-routenet 1\npath_dim x\n");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("line 2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("path_dim"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)model::RouteNetConfig::from_text("something else\n"), Error);
+  std::string missing = c.to_text();
+  missing.erase(missing.find("iterations"), missing.find('\n', missing.find("iterations")) -
+                                                 missing.find("iterations") + 1);
+  try {
+    (void)model::RouteNetConfig::from_text(missing);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("missing key 'iterations'"), std::string::npos) << e.what();
+  }
+  model::RouteNetConfig bad;
+  bad.iterations = 0;
+  EXPECT_THROW(bad.validate(), Error);
+}
+
+TEST(RouteNet, HopsGroupedByPosition) {
+  const model::ModelInput in = model::make_input(model::featurize(three_node()), model::Normalizer());
+  // Path lengths 1, 2, 1, 1, 2, 1: six hops at position 0, two at position 1 (paths 1 and 4).
+  ASSERT_EQ(in.pos_count, (std::vector<std::int64_t>{6, 2}));
+  EXPECT_EQ(ints(in.pos_path), (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 1, 4}));
+  EXPECT_EQ(ints(in.pos_hop), (std::vector<std::int64_t>{0, 1, 3, 4, 5, 7, 2, 6}));
+  EXPECT_TRUE(torch::equal(in.pos_link, in.x.path_to_link.index_select(0, in.pos_hop)));
+  EXPECT_TRUE(torch::equal(in.pos_queue, in.x.path_to_queue.index_select(0, in.pos_hop)));
+  EXPECT_EQ(in.pos_active[1].sum().item<double>(), 2.0);
+}
+
+TEST(RouteNet, OutputShapesForABatchOfTwo) {
+  torch::set_num_threads(1);
+  torch::manual_seed(3);
+  const std::vector<model::SampleTensors> parts{model::featurize(three_node()),
+                                                model::featurize(line(4, 2e4))};
+  const model::SampleTensors raw = model::batch(parts);
+  const model::ModelInput in = model::make_input(raw, model::Normalizer::fit(parts));
+  model::RouteNetConfig cfg;
+  cfg.iterations = 2;
+  model::RouteNet net(cfg);
+  const model::RouteNetOutput out = net->forward(in);
+  const std::int64_t P = 6 + 12;
+  EXPECT_EQ(raw.num_paths(), P);
+  EXPECT_EQ(out.delay.sizes(), (std::vector<std::int64_t>{P}));
+  EXPECT_EQ(out.jitter(net->config()).sizes(), (std::vector<std::int64_t>{P}));
+  EXPECT_EQ(out.loss().sizes(), (std::vector<std::int64_t>{P}));
+  EXPECT_EQ(out.path_state.sizes(), (std::vector<std::int64_t>{P, 32}));
+  EXPECT_EQ(out.link_state.sizes(), (std::vector<std::int64_t>{4 + 6, 32}));
+  EXPECT_EQ(out.queue_state.sizes(), (std::vector<std::int64_t>{10 + 6, 32}));
+  EXPECT_TRUE(torch::isfinite(out.delay).all().item<bool>());
+  EXPECT_TRUE(((out.loss() >= 0) & (out.loss() <= 1)).all().item<bool>());
+  // Gradients reach the embeddings.
+  out.delay.sum().backward();
+  for (const auto& p : net->named_parameters()) {
+    if (p.key().rfind("path_embed", 0) == 0) {
+      ASSERT_TRUE(p.value().grad().defined()) << p.key();
+      EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key();
+    }
+  }
+}
+
+TEST(RouteNet, ZeroOccupancyGivesTransmissionTimes) {
+  torch::set_num_threads(1);
+  torch::manual_seed(5);
+  const model::SampleTensors raw = model::featurize(three_node(), {.dtype = torch::kDouble});
+  const std::vector<model::SampleTensors> parts{raw};
+  const model::ModelInput in = model::make_input(raw, model::Normalizer::fit(parts));
+  model::RouteNet net(model::RouteNetConfig{});
+  net->to(torch::kDouble);
+  {
+    torch::NoGradGuard g;
+    net->occupancy_output()->weight.zero_();
+    net->occupancy_output()->bias.zero_();
+  }
+  const model::RouteNetOutput out = net->forward(in);
+  // Paths 0->1, 0->2, 1->0, 1->2, 2->0, 2->1; every link is 1e4 bit/s:
+  // transmission time = mean packet size * sum over hops of 1 / capacity.
+  const std::vector<double> expected{1000 * 1e-4, 780 * 2e-4, 1000 * 1e-4,
+                                     780 * 1e-4,  1000 * 2e-4, 1000 * 1e-4};
+  ASSERT_EQ(out.delay.size(0), 6);
+  for (std::int64_t p = 0; p < 6; ++p) {
+    EXPECT_NEAR(out.delay[p].item<double>(), expected[static_cast<std::size_t>(p)], 1e-12) << p;
+    EXPECT_EQ(out.queue_delay[p].item<double>(), 0.0) << p;
+  }
+  // With a constant positive occupancy c the queueing part is c / capacity per hop.
+  {
+    torch::NoGradGuard g;
+    net->occupancy_output()->bias.fill_(0.5);
+  }
+  const model::RouteNetOutput out2 = net->forward(in);
+  const double c = 0.5 * net->config().occupancy_scale;
+  EXPECT_NEAR(out2.queue_delay[1].item<double>(), 2 * c / 1e4, 1e-12);
+  EXPECT_NEAR(out2.queue_delay[3].item<double>(), c / 1e4, 1e-12);
+}
+
+TEST(RouteNet, EmptyInputThrows) {
+  net::Sample s = line(3, 1e4);
+  for (auto& p : s.traffic.pairs) p.clear();
+  for (auto& r : s.routing.paths) r.clear();
+  try {
+    (void)model::make_input(model::featurize(s), model::Normalizer());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no paths"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
