@@ -7,5 +7,10 @@ namespace autoopt::cli {
 
 int cmd_info(int argc, char** argv, const run::MpiSession& mpi);
 int cmd_convert(int argc, char** argv, const run::MpiSession& mpi);
+int cmd_simulate(int argc, char** argv, const run::MpiSession& mpi);
+// train / evaluate / predict (drivers/cmd_model.cpp; built when libtorch is, AUTOOPT_WITH_MODEL).
+int cmd_train(int argc, char** argv, const run::MpiSession& mpi);
+int cmd_evaluate(int argc, char** argv, const run::MpiSession& mpi);
+int cmd_predict(int argc, char** argv, const run::MpiSession& mpi);
 
 }  // namespace autoopt::cli

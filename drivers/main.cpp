@@ -17,7 +17,15 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  info      summarise a dataset (GNNet folder or HDF5 store)\n"
-    "  convert   GNNet <-> HDF5 shard store (shares samples among MPI ranks)\n";
+    "  convert   GNNet <-> HDF5 shard store (shares samples among MPI ranks)\n"
+    "  simulate  simulate a reference-simulator input folder (or re-simulate a dataset) into a GNNet\n"
+    "            dataset (shares samples among MPI ranks and threads)\n"
+#ifdef AUTOOPT_WITH_MODEL
+    "  train     train a RouteNet-Fermi model on a dataset with results\n"
+    "  evaluate  per-size error table of a model on a dataset with results (CSV, JSON, SVG)\n"
+    "  predict   per-path predictions of a model as CSV (shares samples among MPI ranks)\n"
+#endif
+    ;
 
 }  // namespace
 
@@ -31,6 +39,12 @@ int main(int argc, char** argv) {
     const std::string_view cmd = argv[1];
     if (cmd == "info") return autoopt::cli::cmd_info(argc, argv, mpi);
     if (cmd == "convert") return autoopt::cli::cmd_convert(argc, argv, mpi);
+    if (cmd == "simulate") return autoopt::cli::cmd_simulate(argc, argv, mpi);
+#ifdef AUTOOPT_WITH_MODEL
+    if (cmd == "train") return autoopt::cli::cmd_train(argc, argv, mpi);
+    if (cmd == "evaluate") return autoopt::cli::cmd_evaluate(argc, argv, mpi);
+    if (cmd == "predict") return autoopt::cli::cmd_predict(argc, argv, mpi);
+#endif
     std::fprintf(stderr, "autoopt: unknown command '%s'\n\n%s", argv[1], kUsage);
     return 2;
   } catch (const autoopt::Error& e) {
