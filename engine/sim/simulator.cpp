@@ -1,6 +1,7 @@
 #include "sim/simulator.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <ctime>
 #include <cmath>
@@ -45,6 +46,7 @@ struct Queue {
   double buffer = 0.0;
   double weight = 1.0;
   double quantum = 0.0;
+  double inv_share = 1.0;  // sum of the port's weights / weight (virtual clock)
   double deficit = 0.0;
   double last_finish = 0.0;
   // statistics (arrivals in the window)
@@ -66,7 +68,7 @@ struct Port {
   std::int32_t in_service = kNone;
   std::int32_t in_service_q = kNone;
   std::int64_t waiting = 0;  // packets queued, not in service
-  double vtime = 0.0;        // WFQ (SCFQ) virtual time
+  double vtime = 0.0;        // WFQ (SCFQ, StartTime) virtual time
   std::int32_t drr_ptr = 0;
   bool drr_fresh = true;
 };
@@ -100,6 +102,76 @@ struct DelayStats {
   }
 };
 
+// Batch-means accumulator of one pair's delays (batches by delivery time): the confidence
+// half-width of the mean delay with the ratio estimator, which allows batches of unequal counts.
+struct BatchAcc {
+  double cur_s = 0.0, cur_n = 0.0;     // the open batch
+  double last_s = 0.0, last_n = 0.0;   // the last closed batch (the drain is merged into it)
+  double ss = 0.0, sn = 0.0, nn = 0.0; // sums over closed batches of s^2, s*n, n^2
+  double tot_s = 0.0, tot_n = 0.0;     // over closed batches
+  void close() {
+    ss += cur_s * cur_s;
+    sn += cur_s * cur_n;
+    nn += cur_n * cur_n;
+    tot_s += cur_s;
+    tot_n += cur_n;
+    last_s = cur_s;
+    last_n = cur_n;
+    cur_s = cur_n = 0.0;
+  }
+  // Merges the open batch into the last closed one.
+  void merge_open_into_last() {
+    ss -= last_s * last_s;
+    sn -= last_s * last_n;
+    nn -= last_n * last_n;
+    tot_s -= last_s;
+    tot_n -= last_n;
+    cur_s += last_s;
+    cur_n += last_n;
+    close();
+  }
+  // The half-width over `batches` closed batches with quantile t, or -1.
+  [[nodiscard]] double half_width(std::uint32_t batches, double t) const {
+    if (batches < 2 || tot_n <= 0.0) return -1.0;
+    const double b = batches;
+    const double m = tot_s / tot_n;
+    const double resid = std::max(0.0, ss - 2.0 * m * sn + m * m * nn);
+    const double nbar = tot_n / b;
+    return t * std::sqrt(resid / (b * (b - 1.0))) / nbar;
+  }
+  [[nodiscard]] double mean() const { return tot_n > 0.0 ? tot_s / tot_n : 0.0; }
+};
+
+// The standard normal quantile (bisection on erfc; called a handful of times per run).
+double normal_quantile(double p) {
+  double lo = -40.0, hi = 40.0;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    if (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return 0.5 * (lo + hi);
+}
+
+}  // namespace
+
+// Student t quantile with nu degrees of freedom (Cornish-Fisher expansion around the normal
+// quantile, Abramowitz & Stegun 26.7.5; relative error < 1e-3 for nu >= 5).
+double student_t_quantile(double p, double nu) {
+  const double z = normal_quantile(p);
+  const double z2 = z * z;
+  const double g1 = (z2 + 1.0) * z / 4.0;
+  const double g2 = ((5.0 * z2 + 16.0) * z2 + 3.0) * z / 96.0;
+  const double g3 = (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) * z / 384.0;
+  const double g4 = ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) * z / 92160.0;
+  return z + g1 / nu + g2 / (nu * nu) + g3 / (nu * nu * nu) + g4 / (nu * nu * nu * nu);
+}
+
+namespace {
+
 struct FlowState {
   RandomStream rng;
   TimeDist td = TimeDist::Poisson;
@@ -110,11 +182,15 @@ struct FlowState {
   double t_off = 0.0, t_on = 0.0;     // ON-OFF means
   double on_end = 0.0;
   std::uint64_t cbr_k = 0;
+  OnOffGaps gaps = OnOffGaps::Exponential;  // ON-OFF: gaps inside ON periods
+  bool first_in_period = true;  // ON-OFF: the next gap is the first of an ON period
+  bool start_on = false;  // ON-OFF: an ON period starts at t = 0
   SizeDist sd = SizeDist::Deterministic;
   double size_a = 0.0, size_b = 0.0;
   std::vector<double> cand_size;
   std::vector<double> cand_cum;
   std::int32_t pair = 0;
+  std::int32_t slot = 0;     // the pair's BatchAcc
   std::int32_t hop_off = 0;  // into Sim::hops_ (global queue indices)
   std::int32_t nhops = 0;
   bool active = false;
@@ -150,7 +226,7 @@ struct FlowState {
     switch (td) {
       case TimeDist::CBR: cbr_k = 1; return mean_gap;
       case TimeDist::OnOff: {
-        const double on_start = rng.exponential(t_off, cap * t_off);
+        const double on_start = start_on ? 0.0 : rng.exponential(t_off, cap * t_off);
         on_end = on_start + rng.exponential(t_on, cap * t_on);
         return on_start;  // the extra packet at the start of every ON period
       }
@@ -164,8 +240,18 @@ struct FlowState {
       case TimeDist::CBR: return static_cast<double>(++cbr_k) * mean_gap;
       case TimeDist::Uniform: return now + gap_lo + rng.uniform() * (gap_hi - gap_lo);
       case TimeDist::OnOff: {
-        const double t = now + rng.exponential(mean_gap, cap * mean_gap);
+        double gap = 0.0;
+        switch (gaps) {
+          case OnOffGaps::Exponential: gap = rng.exponential(mean_gap, cap * mean_gap); break;
+          case OnOffGaps::Deterministic: gap = mean_gap; break;
+          case OnOffGaps::DeterministicPhase:
+            gap = first_in_period ? rng.uniform() * mean_gap : mean_gap;
+            break;
+        }
+        first_in_period = false;
+        const double t = now + gap;
         if (t < on_end) return t;
+        first_in_period = true;
         const double on_start = on_end + rng.exponential(t_off, cap * t_off);
         on_end = on_start + rng.exponential(t_on, cap * t_on);
         return on_start;
@@ -176,20 +262,79 @@ struct FlowState {
   }
 };
 
-// 16 bytes: the time, then (sequence number << 24 | id). The sequence number is unique, so the key
-// orders ties at equal times by insertion. id < num_flows: the next generation of flow id; otherwise
-// the departure at port id - num_flows.
+// 16 bytes: one unsigned 128-bit key (the time's bits, then sequence number << 24 | id), so that
+// one integer comparison orders events by time and ties by insertion. Times are >= 0, and the bit
+// patterns of non-negative doubles order like the values. id < num_flows: the next generation of
+// flow id; otherwise the departure at port id - num_flows (or the batch check).
 constexpr unsigned kIdBits = 24;
 constexpr std::uint64_t kIdMask = (std::uint64_t{1} << kIdBits) - 1;
+__extension__ using u128 = unsigned __int128;
 struct Event {
-  double t;
-  std::uint64_t key;
-  [[nodiscard]] std::uint32_t id() const noexcept { return static_cast<std::uint32_t>(key & kIdMask); }
-};
-struct EventLater {
-  bool operator()(const Event& a, const Event& b) const noexcept {
-    return a.t > b.t || (a.t == b.t && a.key > b.key);
+  u128 v;
+  static Event make(double t, std::uint64_t key) noexcept {
+    return Event{(static_cast<u128>(std::bit_cast<std::uint64_t>(t + 0.0)) << 64U) | key};
   }
+  [[nodiscard]] double t() const noexcept { return std::bit_cast<double>(static_cast<std::uint64_t>(v >> 64U)); }
+  [[nodiscard]] std::uint32_t id() const noexcept { return static_cast<std::uint32_t>(v & kIdMask); }
+};
+[[nodiscard]] inline bool earlier(const Event& a, const Event& b) noexcept { return a.v < b.v; }
+
+// A 4-ary min-heap of events. The event being handled stays at the top until the handler is done:
+// the first push() during the handler replaces it (one sift-down instead of a pop and a push; every
+// flow and every busy port keeps exactly one pending event, so that is the common case), and
+// finish_top() removes it if nothing replaced it.
+class EventHeap {
+ public:
+  void reserve(std::size_t n) { v_.reserve(n); }
+  [[nodiscard]] bool empty() const noexcept { return v_.empty(); }
+  [[nodiscard]] const Event& top() const noexcept { return v_.front(); }
+  // Marks the top as handled: the next push replaces it.
+  void take_top() noexcept { top_taken_ = true; }
+  void push(const Event& e) {
+    if (top_taken_) {
+      top_taken_ = false;
+      sift_down(0, e);
+      return;
+    }
+    v_.push_back(e);
+    std::size_t i = v_.size() - 1;
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / 4;
+      if (!earlier(e, v_[parent])) break;
+      v_[i] = v_[parent];
+      i = parent;
+    }
+    v_[i] = e;
+  }
+  // Removes the handled top if no push replaced it.
+  void finish_top() {
+    if (!top_taken_) return;
+    top_taken_ = false;
+    const Event last = v_.back();
+    v_.pop_back();
+    if (!v_.empty()) sift_down(0, last);
+  }
+
+ private:
+  void sift_down(std::size_t i, const Event& e) noexcept {
+    const std::size_t n = v_.size();
+    for (;;) {
+      const std::size_t c0 = 4 * i + 1;
+      if (c0 >= n) break;
+      std::size_t best = c0;
+      const std::size_t cend = std::min(c0 + 4, n);
+      for (std::size_t c = c0 + 1; c < cend; ++c) {
+        if (earlier(v_[c], v_[best])) best = c;
+      }
+      if (!earlier(v_[best], e)) break;
+      v_[i] = v_[best];
+      i = best;
+    }
+    v_[i] = e;
+  }
+
+  std::vector<Event> v_;
+  bool top_taken_ = false;
 };
 
 std::string pair_name(int k, int n) {
@@ -223,8 +368,7 @@ class Sim {
   void setup_flow(FlowState& f, const net::Flow& fl, const std::string& where);
 
   void push(double t, std::uint32_t id) {
-    heap_.push_back(Event{t, (seq_++ << kIdBits) | id});
-    std::push_heap(heap_.begin(), heap_.end(), EventLater{});
+    heap_.push(Event::make(t, (seq_++ << kIdBits) | id));
   }
   std::int32_t alloc() {
     if (free_ != kNone) {
@@ -244,18 +388,32 @@ class Sim {
   void depart(std::int32_t port, double now);
   void start_service(Port& port, double now, std::int32_t port_idx);
   std::int32_t select(Port& port);
+  void check(double now);  // closes a batch; may end the window
+  void stop_at(double now) {
+    t_end_ = now;
+    gen_end_ = now;
+    stopped_ = true;
+  }
+  [[nodiscard]] double t_quantile() const;
 
   const net::Sample& s_;
   const SimConfig& cfg_;
   double t_begin_ = 0.0;  // window start
-  double t_end_ = 0.0;    // window end == end of generation
+  double t_end_ = 0.0;    // window end
+  double gen_end_ = 0.0;  // end of generation (t_end_ plus a rounding slack)
+  double batch_len_ = 0.0;
+  std::uint32_t batches_ = 0;      // closed batches
+  std::uint64_t window_gen_ = 0;   // packets generated in the window
+  bool stopped_ = false;
+  std::vector<BatchAcc> acc_;      // per pair with traffic
+  std::vector<std::int32_t> slot_pair_;  // pair index of each slot
   std::vector<Port> ports_;
   std::vector<Queue> queues_;
   std::vector<FlowState> flows_;
   std::vector<std::int32_t> hops_;
   std::vector<Packet> pkts_;
   std::int32_t free_ = kNone;
-  std::vector<Event> heap_;
+  EventHeap heap_;
   std::uint64_t seq_ = 0;
   SimCounters c_;
   std::uint64_t in_flight_ = 0;
@@ -270,6 +428,33 @@ void Sim::check_config() const {
   }
   if (!(cfg_.drr_quantum_bits > 0.0)) {
     fail("SimConfig.drr_quantum_bits must be > 0, got " + std::to_string(cfg_.drr_quantum_bits));
+  }
+  if (!(cfg_.confidence >= 0.5 && cfg_.confidence <= 0.999)) {
+    fail("SimConfig.confidence must be in [0.5, 0.999], got " + std::to_string(cfg_.confidence));
+  }
+  if (!(cfg_.batch_s >= 0.0) || !std::isfinite(cfg_.batch_s)) {
+    fail("SimConfig.batch_s must be >= 0 (0: automatic), got " + std::to_string(cfg_.batch_s));
+  }
+  if (cfg_.stop != StopRule::FixedTime) {
+    if (!(cfg_.check_interval_s > 0.0) || !std::isfinite(cfg_.check_interval_s)) {
+      fail("SimConfig.check_interval_s must be > 0, got " + std::to_string(cfg_.check_interval_s));
+    }
+    if (!(cfg_.max_sim_time_s > 0.0) || !std::isfinite(cfg_.max_sim_time_s)) {
+      fail("SimConfig.max_sim_time_s must be a positive number of seconds, got " +
+           std::to_string(cfg_.max_sim_time_s));
+    }
+  }
+  if (cfg_.stop == StopRule::PacketCount && cfg_.max_packets == 0) {
+    fail("SimConfig.max_packets must be > 0 with StopRule::PacketCount");
+  }
+  if (cfg_.stop == StopRule::Converged) {
+    if (!(cfg_.rel_precision > 0.0)) {
+      fail("SimConfig.rel_precision must be > 0, got " + std::to_string(cfg_.rel_precision));
+    }
+    if (!(cfg_.min_sim_time_s >= 0.0) || cfg_.min_sim_time_s > cfg_.max_sim_time_s) {
+      fail("SimConfig.min_sim_time_s must be in [0, max_sim_time_s], got " + std::to_string(cfg_.min_sim_time_s));
+    }
+    if (cfg_.min_batches < 2) fail("SimConfig.min_batches must be >= 2, got " + std::to_string(cfg_.min_batches));
   }
 }
 
@@ -313,16 +498,20 @@ void Sim::build_ports() {
     p.q0 = static_cast<std::int32_t>(queues_.size());
     p.nq = node.num_queues();
     double max_w = 0.0;
+    double sum_w = 0.0;
     for (int q = 0; q < p.nq; ++q) {
       const double w = node.weights.empty() ? 1.0 : node.weights[static_cast<std::size_t>(q)];
       max_w = std::max(max_w, w);
+      sum_w += w;
     }
+    const double scale = cfg_.drr_scale == DrrQuantumScale::MaxWeight ? max_w : sum_w;
     for (int q = 0; q < p.nq; ++q) {
       Queue qu;
       qu.port = static_cast<std::int32_t>(li);
       qu.buffer = node.buffer_bits[static_cast<std::size_t>(q)];
       qu.weight = node.weights.empty() ? 1.0 : node.weights[static_cast<std::size_t>(q)];
-      qu.quantum = cfg_.drr_quantum_bits * qu.weight / max_w;
+      qu.quantum = cfg_.drr_quantum_bits * qu.weight / scale;
+      qu.inv_share = sum_w / qu.weight;
       queues_.push_back(qu);
     }
   }
@@ -361,6 +550,8 @@ void Sim::setup_flow(FlowState& f, const net::Flow& fl, const std::string& where
       f.t_off = tp[1];
       f.t_on = tp[2];
       f.cap = param(tp, 3, 0.0);
+      f.gaps = cfg_.onoff_gaps;
+      f.start_on = cfg_.onoff_start == OnOffStart::On;
       if (!(f.t_off >= 0.0) || !(f.t_on > 0.0)) {
         fail(where + ": ON-OFF needs AvgTOff >= 0 and AvgTOn > 0, got " + std::to_string(f.t_off) + ", " +
              std::to_string(f.t_on));
@@ -428,12 +619,17 @@ void Sim::build_flows() {
   }
   for (std::size_t k = 0; k < nn; ++k) {
     const auto& pair_flows = s_.traffic.pairs[k];
+    if (!pair_flows.empty()) {
+      acc_.emplace_back();
+      slot_pair_.push_back(static_cast<std::int32_t>(k));
+    }
     for (std::size_t j = 0; j < pair_flows.size(); ++j) {
       const net::Flow& fl = pair_flows[j];
       const std::string where = pair_name(static_cast<int>(k), n) + " flow " + std::to_string(j);
       FlowState f(cfg_.histogram_rel_width);
       f.rng = RandomStream(cfg_.seed, k, j);
       f.pair = static_cast<std::int32_t>(k);
+      f.slot = static_cast<std::int32_t>(acc_.size() - 1);
       setup_flow(f, fl, where);
       // The path: routing.paths[k] from src to dst, hop by hop.
       const int src = static_cast<int>(k) / n;
@@ -539,7 +735,7 @@ void Sim::start_service(Port& port, double now, std::int32_t port_idx) {
   --port.waiting;
   port.in_service = pid;
   port.in_service_q = q;
-  if (port.policy == Policy::WFQ) port.vtime = p.tag;
+  if (port.policy == Policy::WFQ && cfg_.wfq != WfqVariant::VirtualClock) port.vtime = p.tag;
   push(now + p.size * port.inv_bw, static_cast<std::uint32_t>(flows_.size()) + static_cast<std::uint32_t>(port_idx));
 }
 
@@ -555,6 +751,8 @@ void Sim::generate(std::int32_t fi, double now) {
   if (p.counted) {
     ++f.gen;
     f.bits_gen += p.size;
+    ++window_gen_;
+    if (cfg_.stop == StopRule::PacketCount && !stopped_ && window_gen_ >= cfg_.max_packets) stop_at(now);
   }
   ++c_.packets_generated;
   ++in_flight_;
@@ -588,8 +786,20 @@ void Sim::arrive(std::int32_t pid, double now) {
   const std::int32_t port_idx = qu.port;
   Port& port = ports_[static_cast<std::size_t>(port_idx)];
   if (port.policy == Policy::WFQ) {
-    p.tag = std::max(port.vtime, qu.last_finish) + p.size / qu.weight;
-    qu.last_finish = p.tag;
+    switch (cfg_.wfq) {
+      case WfqVariant::SCFQ:
+        p.tag = std::max(port.vtime, qu.last_finish) + p.size / qu.weight;
+        qu.last_finish = p.tag;
+        break;
+      case WfqVariant::StartTime:
+        p.tag = std::max(port.vtime, qu.last_finish);
+        qu.last_finish = p.tag + p.size / qu.weight;
+        break;
+      case WfqVariant::VirtualClock:
+        p.tag = std::max(now, qu.last_finish) + p.size * qu.inv_share * port.inv_bw;
+        qu.last_finish = p.tag;
+        break;
+    }
   }
   p.next = kNone;
   if (qu.tail == kNone) {
@@ -626,6 +836,9 @@ void Sim::depart(std::int32_t port_idx, double now) {
       const double d = now - p.gen_t;
       const double ln_d = std::log(d);
       f.delay.add(d, ln_d);
+      BatchAcc& a = acc_[static_cast<std::size_t>(f.slot)];
+      a.cur_s += d;
+      a.cur_n += 1.0;
       if (cfg_.percentiles == PercentileMode::Exact) {
         f.exact.push_back(d);
       } else {
@@ -646,6 +859,30 @@ void Sim::depart(std::int32_t port_idx, double now) {
       for (std::int32_t q = port.q0; q < port.q0 + port.nq; ++q) queues_[static_cast<std::size_t>(q)].last_finish = 0.0;
     }
   }
+}
+
+double Sim::t_quantile() const {
+  const double nu = batches_ > 1 ? static_cast<double>(batches_ - 1) : 1.0;
+  return student_t_quantile(0.5 + 0.5 * cfg_.confidence, nu);
+}
+
+void Sim::check(double now) {
+  for (BatchAcc& a : acc_) a.close();
+  ++batches_;
+  if (stopped_) return;
+  const double window = now - t_begin_;
+  if (cfg_.stop == StopRule::FixedTime) return;
+  if (window >= cfg_.max_sim_time_s * (1.0 - 1e-12)) {
+    stop_at(now);
+    return;
+  }
+  if (cfg_.stop != StopRule::Converged || window < cfg_.min_sim_time_s || batches_ < cfg_.min_batches) return;
+  const double tq = t_quantile();
+  for (const BatchAcc& a : acc_) {
+    if (a.tot_n <= 0.0) continue;  // nothing delivered (yet): no estimate to wait for
+    if (a.half_width(batches_, tq) > cfg_.rel_precision * a.mean()) return;
+  }
+  stop_at(now);
 }
 
 net::PathStats path_stats(std::uint64_t gen, std::uint64_t drops, double bits, const DelayStats& d,
@@ -672,38 +909,60 @@ SimOutput Sim::run() {
   const auto wall0 = std::chrono::steady_clock::now();
   const std::clock_t cpu0 = std::clock();
   t_begin_ = cfg_.warmup_s;
-  t_end_ = cfg_.warmup_s + cfg_.sim_time_s;
+  const bool fixed = cfg_.stop == StopRule::FixedTime;
+  t_end_ = cfg_.warmup_s + (fixed ? cfg_.sim_time_s : cfg_.max_sim_time_s);
   // Generation runs over [0, warmup + T], with a relative slack of 1e-12 so that a CBR packet due
   // exactly at the end (k / lambda == T up to rounding) is generated: its count is floor(lambda T).
-  const double gen_end = t_end_ * (1.0 + 1e-12);
-  if (flows_.size() + ports_.size() > kIdMask) {
+  gen_end_ = t_end_ * (1.0 + 1e-12);
+  batch_len_ = fixed ? (cfg_.batch_s > 0.0 ? cfg_.batch_s : cfg_.sim_time_s / 32.0) : cfg_.check_interval_s;
+  if (flows_.size() + ports_.size() + 1 > kIdMask) {
     fail("too many flows and ports for the event queue (" + std::to_string(flows_.size() + ports_.size()) + ")");
   }
   const auto nflows = static_cast<std::uint32_t>(flows_.size());
-  heap_.reserve(flows_.size() + ports_.size() + 1);
+  const auto check_id = nflows + static_cast<std::uint32_t>(ports_.size());
+  heap_.reserve(flows_.size() + ports_.size() + 2);
   for (std::uint32_t i = 0; i < nflows; ++i) {
     FlowState& f = flows_[i];
     if (!f.active) continue;
     const double t = f.first_time();
-    if (t <= gen_end) push(t, i);
+    if (t <= gen_end_) push(t, i);
   }
+  push(t_begin_ + batch_len_, check_id);
   while (!heap_.empty()) {
-    std::pop_heap(heap_.begin(), heap_.end(), EventLater{});
-    const Event ev = heap_.back();
-    heap_.pop_back();
+    const Event ev = heap_.top();
+    heap_.take_top();
     ++c_.events;
     const std::uint32_t id = ev.id();
+    const double now = ev.t();
     if (id < nflows) {
-      generate(static_cast<std::int32_t>(id), ev.t);
-      const double t = flows_[id].next_time(ev.t);
-      if (t <= gen_end) push(t, id);
+      if (now <= gen_end_) {  // else: scheduled before an early stop
+        generate(static_cast<std::int32_t>(id), now);
+        const double t = flows_[id].next_time(now);
+        if (t <= gen_end_) push(t, id);
+      }
+    } else if (id == check_id) {
+      check(now);
+      if (!stopped_) {
+        const double next = t_begin_ + batch_len_ * static_cast<double>(batches_ + 1);
+        if (next <= t_end_ * (1.0 + 1e-12)) push(next, check_id);
+      }
     } else {
-      depart(static_cast<std::int32_t>(id - nflows), ev.t);
+      depart(static_cast<std::int32_t>(id - nflows), now);
     }
+    heap_.finish_top();
   }
+  // The drain (and any partial batch) joins the last closed batch.
+  if (batches_ == 0) {
+    for (BatchAcc& a : acc_) a.close();
+    batches_ = 1;
+  } else {
+    for (BatchAcc& a : acc_) a.merge_open_into_last();
+  }
+  c_.peak_packet_slots = pkts_.size();
 
   // ---- results ----
-  const double T = cfg_.sim_time_s;
+  const double T = t_end_ - t_begin_;
+  if (!(T > 0.0)) fail("the statistics window is empty (the stop rule ended it at its start)");
   const bool use_exact = cfg_.percentiles == PercentileMode::Exact;
   const int n = s_.topology.num_nodes();
   const auto nn = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
@@ -728,14 +987,15 @@ SimOutput Sim::run() {
         d.merge(f.delay);
         if (use_exact) {
           exact.insert(exact.end(), f.exact.begin(), f.exact.end());
-        } else {
+        } else if (nf > 1) {  // one flow: its own histogram serves the pair (no copy)
           hist.merge(f.hist);
         }
         if (cfg_.per_flow_results) {
           r.flows.push_back(path_stats(f.gen, f.drops, f.bits_gen, f.delay, f.hist, f.exact, use_exact, T));
         }
       }
-      r.pairs[k] = path_stats(gen, drops, bits, d, hist, exact, use_exact, T);
+      r.pairs[k] = path_stats(gen, drops, bits, d, nf == 1 ? flows_[fi - 1].hist : hist,
+                              nf == 1 && use_exact ? flows_[fi - 1].exact : exact, use_exact, T);
     }
   }
   double delivered_sum = 0.0;
@@ -779,8 +1039,19 @@ SimOutput Sim::run() {
     ps.loss = arrivals > 0 ? static_cast<double>(drops) / static_cast<double>(arrivals) : 0.0;
     ps.avg_pkt_size = accepted > 0 ? bits / static_cast<double>(accepted) : 0.0;
   }
+  out.batches = batches_;
+  out.delay_half_width.assign(nn, -1.0);
+  double metric = 0.0;
+  {
+    const double tq = t_quantile();
+    for (std::size_t i = 0; i < acc_.size(); ++i) {
+      const double hw = acc_[i].half_width(batches_, tq);
+      out.delay_half_width[static_cast<std::size_t>(slot_pair_[i])] = hw;
+      if (hw >= 0.0 && acc_[i].mean() > 0.0) metric = std::max(metric, hw / acc_[i].mean());
+    }
+  }
   r.run.sim_time = T;
-  r.run.metric = 0.0;
+  r.run.metric = metric;
   r.run.status = "OK";
   out.counters = c_;
   out.counters.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();

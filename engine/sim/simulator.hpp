@@ -6,13 +6,21 @@
 // with its own tail-drop buffer in bits counting the packet in service; store-and-forward, no
 // propagation delay; delay = generation -> full reception. Schedulers are non-preemptive and
 // work-conserving: FIFO (several queues: served in port-arrival order), SP (queue 0 first), WFQ
-// (self-clocked fair queueing with the node's weights), DRR (quantum proportional to the weight).
+// (virtual clock with the node's weights by default), DRR (quantum proportional to the weight,
+// 32000 bits for the heaviest queue by default). The defaults of every calibration knob are the
+// variants that fit the reference data best (docs/simulator.md has the evidence).
 //
 // Run control: packets are generated in [0, warmup + T]; pair records cover the packets generated
 // from warmup on; port records cover arrivals at the port in [warmup, warmup + T), and utilisation
 // is the transmission time inside that window / T. After generation stops the network drains, so
 // every counted packet is either delivered or dropped. Rates are per simulated second of the
-// window T; RunInfo::sim_time = T.
+// window T; RunInfo::sim_time = T. T is fixed (sim_time_s) or set by the stop rule (a packet count,
+// or convergence of every path's mean delay), see StopRule; RunInfo::metric is the largest relative
+// confidence half-width of a path's mean delay.
+//
+// A pair whose every packet is lost keeps the format's "no delay" record: pkts_drop == pkts_gen > 0
+// and every delay field (avg, ln, percentiles, jitter) -1, exactly as an empty pair; a reader tells
+// it from a measured delay by pkts_gen - pkts_drop == 0 (docs/simulator.md).
 //
 // Determinism: events are ordered by (time, sequence number); each flow draws from its own random
 // stream keyed by (seed, pair, flow within the pair). The same sample and config give identical
@@ -20,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "net/sample.hpp"
 
@@ -30,16 +39,62 @@ enum class PercentileMode : std::uint8_t {
   Exact,      // every delay stored, exact nearest-rank order statistics (small runs only)
 };
 
+// WFQ's tag discipline (spec §8.2 leaves the variant open; docs/simulator.md has the calibration).
+enum class WfqVariant : std::uint8_t {
+  SCFQ,          // self-clocked fair queueing: finish tag max(v, F_prev) + L/w, v = tag in service
+  StartTime,     // start-time fair queueing: serve the smallest start tag max(v, F_prev)
+  VirtualClock,  // virtual clock: finish tag max(now, F_prev) + L/(bw * w / sum w), real time
+};
+
+// How a DRR queue's quantum follows from drr_quantum_bits and the node's weights.
+enum class DrrQuantumScale : std::uint8_t {
+  MaxWeight,  // quantum = drr_quantum_bits * w / max(w): the heaviest queue gets drr_quantum_bits
+  SumWeight,  // quantum = drr_quantum_bits * w / sum(w): one round serves drr_quantum_bits
+};
+
+// ON-OFF sources (spec §8.3): every ON period starts with a packet; then, inside the period,
+//   Exponential         Poisson gaps at PktsLambdaOn (+1 packet per period on average)
+//   Deterministic       gaps of 1/PktsLambdaOn from the start (+1/2 packet per period)
+//   DeterministicPhase  gaps of 1/PktsLambdaOn after a uniform random first gap (+1 per period)
+// and the state at t = 0.
+enum class OnOffGaps : std::uint8_t { Exponential, Deterministic, DeterministicPhase };
+enum class OnOffStart : std::uint8_t { Off, On };
+
+// When the statistics window ends (generation stops there and the network drains).
+enum class StopRule : std::uint8_t {
+  FixedTime,    // after sim_time_s
+  PacketCount,  // once max_packets packets were generated in the window (capped at max_sim_time_s)
+  Converged,    // at the first check (every check_interval_s, from min_sim_time_s on) where every
+                // path's mean-delay confidence half-width is <= rel_precision x its mean (batch
+                // means over batches of check_interval_s); capped at max_sim_time_s
+};
+
 struct SimConfig {
   double warmup_s = 0.0;      // simulated seconds before the statistics window
-  double sim_time_s = 1000.0; // T, the statistics window in simulated seconds (> 0)
+  double sim_time_s = 1000.0; // T, the statistics window in simulated seconds (> 0) (FixedTime)
   std::uint64_t seed = 1;
-  // DRR: the quantum of the queue with the largest weight, in bits; the other queues get
-  // quantum x weight / max weight. Must be > 0.
-  double drr_quantum_bits = 2000.0;
+  // DRR: the quantum scale in bits (see DrrQuantumScale). Must be > 0. The default is calibrated
+  // against the reference data (docs/simulator.md).
+  double drr_quantum_bits = 32000.0;
   PercentileMode percentiles = PercentileMode::Streaming;
   double histogram_rel_width = 0.002;  // streaming percentile bin width (relative)
   bool per_flow_results = false;       // also fill Results::flows (traffic order)
+  // ---- calibration knobs (defaults: the variant that fits the reference best) ----
+  WfqVariant wfq = WfqVariant::VirtualClock;
+  DrrQuantumScale drr_scale = DrrQuantumScale::MaxWeight;
+  OnOffGaps onoff_gaps = OnOffGaps::DeterministicPhase;
+  OnOffStart onoff_start = OnOffStart::Off;
+  // ---- run length ----
+  StopRule stop = StopRule::FixedTime;
+  std::uint64_t max_packets = 0;       // PacketCount: packets generated in the window (> 0)
+  double rel_precision = 0.01;         // Converged: target half-width / mean for every path
+  double confidence = 0.95;            // confidence level of the half-widths (0.5 .. 0.999)
+  double check_interval_s = 25.0;      // Converged/PacketCount: check period = batch length
+  double min_sim_time_s = 0.0;         // Converged: no stop before this window length
+  double max_sim_time_s = 100000.0;    // Converged/PacketCount: the cap on the window length
+  std::uint32_t min_batches = 10;      // Converged: a path needs this many batches to converge
+  // Batch length for the half-widths in FixedTime mode; 0: sim_time_s / 32.
+  double batch_s = 0.0;
 };
 
 // What a run did (for throughput figures and sanity checks); not part of Results.
@@ -50,6 +105,7 @@ struct SimCounters {
   std::uint64_t transmissions = 0;       // packet-hops served
   std::uint64_t events = 0;
   std::uint64_t max_packets_in_flight = 0;
+  std::uint64_t peak_packet_slots = 0;   // packet records allocated (memory high-water mark)
   double wall_s = 0.0;
   double cpu_s = 0.0;  // process CPU time of the run (the simulator is single-threaded)
 };
@@ -57,6 +113,12 @@ struct SimCounters {
 struct SimOutput {
   net::Results results;
   SimCounters counters;
+  // Per pair (N*N, row-major): the confidence half-width of the mean delay (batch means, ratio
+  // estimator, Student t at SimConfig::confidence), in s; -1 where the pair has no traffic, no
+  // delivered packet or fewer than 2 batches. results.run.metric is the largest half-width / mean
+  // over the pairs that have one (the stopping statistic of StopRule::Converged).
+  std::vector<double> delay_half_width;
+  std::uint32_t batches = 0;  // completed batches behind the half-widths
 };
 
 // Simulates the sample. Throws autoopt::Error for input it cannot simulate (a flow without a path,
@@ -65,5 +127,9 @@ struct SimOutput {
 
 // run_simulation(s, cfg).results.
 [[nodiscard]] net::Results simulate(const net::Sample& s, const SimConfig& cfg);
+
+// The p-quantile of Student's t with nu degrees of freedom (Cornish-Fisher approximation; relative
+// error < 1e-3 for nu >= 5, used for the half-widths).
+[[nodiscard]] double student_t_quantile(double p, double nu);
 
 }  // namespace autoopt::sim
