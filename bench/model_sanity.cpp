@@ -1,0 +1,123 @@
+// Sanity run of RouteNet-Fermi on the real GNNet 2022 validation data: trains on the 50- and 75-node
+// samples (every k-th one held out for early stopping), then evaluates on the larger networks
+// (100..300 nodes) and prints the per-size table (delay MAPE, jitter MAPE, loss MAE). With full
+// training the delay MAPE is expected to be <= 12 %; short runs (few epochs) show the trend only.
+//
+//   model_sanity [--epochs N] [--per-size N] [--val-every K] [--threads N] [--seed N] [--out DIR]
+//     --per-size N   at most N test samples per size (0: all); default 3
+//     --out DIR      also write table.csv/json/svg there
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "io/archive.hpp"
+#include "io/gnnet.hpp"
+#include "model/report.hpp"
+#include "model/trainer.hpp"
+#include "net/error.hpp"
+
+namespace {
+namespace fs = std::filesystem;
+using namespace autoopt;
+
+fs::path shared_dir() {
+  if (const char* env = std::getenv("AUTOOPT_SHARED"); env != nullptr && *env != '\0') return env;
+  return AUTOOPT_DEFAULT_SHARED_DIR;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+long arg_long(int argc, char** argv, const std::string& name, long def) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (argv[i] == "--" + name) {
+      char* end = nullptr;
+      const long v = std::strtol(argv[i + 1], &end, 10);
+      if (end == argv[i + 1] || *end != '\0' || v < 0) throw Error("--" + name + ": expected a number >= 0");
+      return v;
+    }
+  }
+  return def;
+}
+
+std::string arg_str(int argc, char** argv, const std::string& name) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (argv[i] == "--" + name) return argv[i + 1];
+  return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const auto t0 = std::chrono::steady_clock::now();
+  const int epochs = static_cast<int>(arg_long(argc, argv, "epochs", 4));
+  const long per_size = arg_long(argc, argv, "per-size", 3);
+  const long val_every = std::max(2L, arg_long(argc, argv, "val-every", 7));
+  const long threads = arg_long(argc, argv, "threads", 0);
+  const auto seed = static_cast<std::uint64_t>(arg_long(argc, argv, "seed", 1));
+  if (threads > 0) torch::set_num_threads(static_cast<int>(threads));
+  const fs::path root = shared_dir() / "data/gnnet2022/validation";
+  if (!fs::exists(root)) {
+    std::printf("model_sanity: %s not found (set AUTOOPT_SHARED); nothing to do\n", root.string().c_str());
+    return 0;
+  }
+  std::vector<net::Sample> train, val;
+  for (const char* size : {"50", "75"}) {
+    const auto all = io::read_gnnet_dataset(root / size);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      (static_cast<long>(i) % val_every == val_every - 1 ? val : train).push_back(all[i]);
+    }
+  }
+  std::printf("train %zu samples (50, 75 nodes), val %zu; %d torch thread(s); loaded in %.1f s\n", train.size(),
+              val.size(), torch::get_num_threads(), seconds_since(t0));
+  std::fflush(stdout);
+  model::Trainer trainer;  // the default model: 32-d states, 8 iterations
+  model::FitOptions o;
+  o.epochs = epochs;
+  o.patience = epochs;
+  o.batch_size = 2;
+  o.lr = 2e-3;
+  o.seed = seed;
+  const auto t1 = std::chrono::steady_clock::now();
+  const auto rep = trainer.fit(train, val, o);
+  const double train_s = seconds_since(t1);
+  for (const auto& e : rep.epochs) {
+    std::printf("epoch %2d  loss %.4f  train delay MAPE %6.2f%%  val delay MAPE %6.2f%%\n", e.epoch, e.train_loss,
+                e.train_delay_mape * 100, e.val_delay_mape * 100);
+  }
+  std::printf("training: %.1f s (%.1f s/epoch), best epoch %d\n", train_s,
+              train_s / std::max<std::size_t>(1, rep.epochs.size()), rep.best_epoch);
+  std::fflush(stdout);
+
+  model::EvaluationTable table;
+  const auto t2 = std::chrono::steady_clock::now();
+  std::size_t tested = 0;
+  for (const char* size : {"100", "130", "170", "200", "240", "260", "280", "300"}) {
+    if (!fs::exists(root / size)) continue;
+    io::GnnetDataset ds(root / size);
+    const std::size_t n = per_size > 0 ? std::min<std::size_t>(ds.size(), static_cast<std::size_t>(per_size)) : ds.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const net::Sample s = ds.load(i);
+      const auto p = trainer.predict(std::span<const net::Sample>(&s, 1));
+      table.add(model::make_records(s, tested++, p[0].delay, p[0].jitter, p[0].loss));
+    }
+  }
+  std::printf("test: %zu samples in %.1f s\n\n%s", tested, seconds_since(t2), table.to_text().c_str());
+  if (const std::string out = arg_str(argc, argv, "out"); !out.empty()) {
+    fs::create_directories(out);
+    io::write_file_atomic(fs::path(out) / "table.csv", table.to_csv());
+    io::write_file_atomic(fs::path(out) / "table.json", table.to_json());
+    io::write_file_atomic(fs::path(out) / "error_vs_size.svg", table.to_svg());
+  }
+  std::printf("total %.1f s\n", seconds_since(t0));
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "model_sanity: error: %s\n", e.what());
+  return 1;
+}
