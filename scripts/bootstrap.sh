@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libtorch-dev libfaiss-dev
+  libtorch-dev libfaiss-dev libopenblas0-pthread
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
   libarchive-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
