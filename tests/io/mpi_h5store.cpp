@@ -203,13 +203,3 @@ TEST(MpiH5Store, ManifestFailureIsReportedOnEveryRank) {
 
 }  // namespace
 }  // namespace autoopt::io
-
-int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  const int local = RUN_ALL_TESTS();
-  int global = 0;
-  MPI_Allreduce(&local, &global, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  MPI_Finalize();
-  return global;
-}

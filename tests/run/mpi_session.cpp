@@ -30,13 +30,3 @@ TEST(MpiSession, TwoRanksShareIndicesRoundRobin) {
 
 }  // namespace
 }  // namespace autoopt::run
-
-int main(int argc, char** argv) {
-  MPI_Init(&argc, &argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  const int local = RUN_ALL_TESTS();
-  int global = 0;
-  MPI_Allreduce(&local, &global, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  MPI_Finalize();
-  return global;
-}
