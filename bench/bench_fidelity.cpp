@@ -5,12 +5,16 @@
 // by policy and queue index against the reference linkUsage, as in the spec §8.2 table.
 //
 //   bench_fidelity [--data DIR] [--sizes 50,75] [--max-samples K] [--sim-time S] [--threads 2]
-//                  [--seed N] [--warmup S] [--wfq scfq|stf|vc] [--drr-quantum BITS]
+//                  [--seed N] [--warmup S] [--wfq scfq|stf|vc|cum] [--drr-quantum BITS]
 //                  [--drr-scale max|sum] [--onoff-gaps exp|det|phase] [--onoff-start off|on] [--noise]
+//                  [--dump FILE.csv]
 //
 // The run length of each sample is min(reference T, --sim-time). Simulated values are truncated to
 // 6 decimals like the format writes them. --noise also runs every sample with a second seed and
 // prints the simulator-vs-itself errors: the statistical floor of each figure at this run length.
+// --dump FILE.csv writes one line per compared path (reference and simulated records, hop count,
+// the policies along the path, the busiest reference port utilisation) and FILE.csv.queues.csv one
+// line per queue (weights, reference and simulated u, occ, max, s), for breakdowns the tables lack.
 // A plain main(), no Google Benchmark.
 #include <algorithm>
 #include <atomic>
@@ -45,6 +49,7 @@ struct Options {
   unsigned threads = 2;
   sim::SimConfig cfg;
   bool noise = false;
+  fs::path dump;  // --dump: per-path CSV of the reference and simulated records
 };
 
 // One compared path.
@@ -56,6 +61,11 @@ struct PathRec {
   double ref_delay = -1, sim_delay = -1;
   double ref_jitter = -1, sim_jitter = -1;
   double ref_loss = 0, sim_loss = 0;  // fractions
+  // For --dump: the pair, its hop count, the full records and the path's busiest port (reference).
+  int src = 0, dst = 0, hops = 0;
+  std::string path_policies;  // one letter per hop: F S W D
+  double ref_max_u = 0;
+  net::PathStats ref, sim;
 };
 
 // One compared queue.
@@ -66,6 +76,10 @@ struct QueueRec {
   double ref_occ = 0, sim_occ = 0, ref_s = 0, sim_s = 0;
   double ref_max = 0, sim_max = 0, buffer = 0;
   double ref_u = 0, sim_u = 0;
+  // For --dump: the port and its node's weights.
+  int src = 0, dst = 0;
+  double bw = 0;
+  std::string weights;
 };
 
 struct PortRec {
@@ -85,6 +99,12 @@ struct SampleResult {
 };
 
 double trunc6(double x) { return std::trunc(x * 1e6) / 1e6; }
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
 
 const char* td_name(net::TimeDist td) {
   switch (td) {
@@ -121,6 +141,17 @@ void compare(const net::Sample& s, const net::Results& ref, const net::Results& 
     }
     r.ref_loss = a.loss_ratio();
     r.sim_loss = b.loss_ratio();
+    r.src = static_cast<int>(k) / n;
+    r.dst = static_cast<int>(k) % n;
+    const auto& path = s.routing.paths[k];
+    r.hops = path.empty() ? 0 : static_cast<int>(path.size()) - 1;
+    for (std::size_t h = 0; h + 1 < path.size(); ++h) {
+      r.path_policies += net::to_string(s.topology.nodes[static_cast<std::size_t>(path[h])].policy)[0];
+      const int li = s.topology.find_link(path[h], path[h + 1]);
+      if (li >= 0) r.ref_max_u = std::max(r.ref_max_u, ref.ports[static_cast<std::size_t>(li)].utilization);
+    }
+    r.ref = a;
+    r.sim = b;
     out.paths.push_back(r);
   }
   for (std::size_t li = 0; li < s.topology.links.size(); ++li) {
@@ -145,6 +176,13 @@ void compare(const net::Sample& s, const net::Results& ref, const net::Results& 
       r.buffer = node.buffer_bits[q];
       r.ref_u = a.queues[q].utilization;
       r.sim_u = b.queues[q].utilization;
+      r.src = l.src;
+      r.dst = l.dst;
+      r.bw = l.bandwidth_bps;
+      for (std::size_t w = 0; w < node.weights.size(); ++w) {
+        if (w > 0) r.weights.push_back('/');
+        r.weights.append(fmt("%g", node.weights[w]));
+      }
       out.queues.push_back(r);
     }
   }
@@ -178,12 +216,6 @@ struct Errors {
   }
 };
 
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
 void print_path_table(const std::vector<const SampleResult*>& res, const char* title) {
   std::map<std::string, Errors> groups;
   std::vector<std::string> order;
@@ -198,6 +230,9 @@ void print_path_table(const std::vector<const SampleResult*>& res, const char* t
       add(std::string("src policy ") + net::to_string(r.policy), r);
       add("ToS " + std::to_string(r.tos), r);
       add(std::string("time dist ") + td_name(r.td), r);
+      const bool via_wfq = r.path_policies.find('W') != std::string::npos;
+      const bool via_drr = r.path_policies.find('D') != std::string::npos;
+      add(std::string("path via ") + (via_drr ? (via_wfq ? "DRR+WFQ" : "DRR") : (via_wfq ? "WFQ" : "FIFO/SP")), r);
     }
   }
   std::sort(order.begin() + 1, order.end());
@@ -291,6 +326,49 @@ void print_port_tables(const std::vector<const SampleResult*>& res) {
               ref_full, sim_full, busy, ref_over, sim_over);
 }
 
+// One CSV line per compared path: identification, then the reference and the simulated record
+// (sim values truncated to 6 decimals like the format).
+void write_dump(const std::vector<const SampleResult*>& res, const fs::path& file) {
+  std::FILE* f = std::fopen(file.string().c_str(), "w");
+  if (f == nullptr) throw Error("bench_fidelity: cannot write " + file.string());
+  std::fprintf(f, "sample,N,src,dst,hops,policies,tos,td,ref_max_u");
+  for (const char* who : {"ref", "sim"}) {
+    for (const char* field : {"gen", "drop", "avg", "ln", "p10", "p20", "p50", "p80", "p90", "jit"}) {
+      std::fprintf(f, ",%s_%s", who, field);
+    }
+  }
+  std::fprintf(f, "\n");
+  for (const SampleResult* s : res) {
+    for (const PathRec& r : s->paths) {
+      std::fprintf(f, "%s,%d,%d,%d,%d,%s,%d,%s,%.6f", s->name.c_str(), r.size, r.src, r.dst, r.hops,
+                   r.path_policies.c_str(), r.tos, td_name(r.td), r.ref_max_u);
+      for (const net::PathStats* p : {&r.ref, &r.sim}) {
+        for (const double v : {p->pkts_gen, p->pkts_drop, p->avg_delay, p->avg_ln_delay, p->p10, p->p20, p->p50,
+                               p->p80, p->p90, p->jitter}) {
+          std::fprintf(f, ",%.9g", p == &r.sim ? trunc6(v) : v);
+        }
+      }
+      std::fprintf(f, "\n");
+    }
+  }
+  std::fclose(f);
+  // The queues, next to it: <file>.queues.csv.
+  const fs::path qfile = fs::path(file.string() + ".queues.csv");
+  f = std::fopen(qfile.string().c_str(), "w");
+  if (f == nullptr) throw Error("bench_fidelity: cannot write " + qfile.string());
+  std::fprintf(f, "sample,src,dst,policy,weights,q,bw,buffer,ref_port_u,ref_port_loss,sim_port_loss,ref_u,sim_u,"
+                  "ref_occ,sim_occ,ref_max,sim_max,ref_s,sim_s\n");
+  for (const SampleResult* s : res) {
+    for (const QueueRec& r : s->queues) {
+      std::fprintf(f, "%s,%d,%d,%s,%s,%d,%.0f,%.0f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.0f,%.0f,%.3f,%.3f\n",
+                   s->name.c_str(), r.src, r.dst, net::to_string(r.policy), r.weights.empty() ? "-" : r.weights.c_str(),
+                   r.q, r.bw, r.buffer, r.ref_port_u, r.ref_port_loss, r.sim_port_loss, r.ref_u, r.sim_u, r.ref_occ,
+                   r.sim_occ, r.ref_max, r.sim_max, r.ref_s, r.sim_s);
+    }
+  }
+  std::fclose(f);
+}
+
 std::vector<int> parse_sizes(const std::string& s) {
   std::vector<int> v;
   std::stringstream ss(s);
@@ -318,6 +396,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--warmup") o.cfg.warmup_s = std::stod(val());
     else if (a == "--drr-quantum") o.cfg.drr_quantum_bits = std::stod(val());
     else if (a == "--noise") o.noise = true;
+    else if (a == "--dump") o.dump = val();
     else if (a == "--onoff-gaps") {
       const std::string v = val();
       if (v == "exp") o.cfg.onoff_gaps = sim::OnOffGaps::Exponential;
@@ -340,11 +419,12 @@ Options parse(int argc, char** argv) {
       if (v == "scfq") o.cfg.wfq = sim::WfqVariant::SCFQ;
       else if (v == "stf") o.cfg.wfq = sim::WfqVariant::StartTime;
       else if (v == "vc") o.cfg.wfq = sim::WfqVariant::VirtualClock;
-      else throw Error("bench_fidelity: --wfq expects scfq, stf or vc, got " + v);
+      else if (v == "cum") o.cfg.wfq = sim::WfqVariant::Cumulative;
+      else throw Error("bench_fidelity: --wfq expects scfq, stf, vc or cum, got " + v);
     } else {
       throw Error("bench_fidelity: unknown option " + a +
                   " (expected --data --sizes --max-samples --sim-time --threads --seed --warmup --wfq"
-                  " --drr-quantum --drr-scale --onoff-gaps --onoff-start --noise)");
+                  " --drr-quantum --drr-scale --onoff-gaps --onoff-start --noise --dump)");
     }
   }
   if (o.threads == 0) o.threads = 1;
@@ -423,6 +503,7 @@ int run(int argc, char** argv) {
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (!results[i].paths.empty()) ok.push_back(&results[i]);
   }
+  if (!o.dump.empty()) write_dump(ok, o.dump);
   print_path_table(ok, "ours vs reference (per path)");
   print_port_tables(ok);
   if (o.noise) {

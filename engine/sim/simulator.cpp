@@ -43,6 +43,7 @@ struct Queue {
   std::int32_t head = kNone;
   std::int32_t tail = kNone;
   double occ_bits = 0.0;  // bits queued, packet in service included
+  std::int32_t occ_pkts = 0;  // packets queued, packet in service included
   double buffer = 0.0;
   double weight = 1.0;
   double quantum = 0.0;
@@ -435,6 +436,10 @@ void Sim::check_config() const {
   if (!(cfg_.batch_s >= 0.0) || !std::isfinite(cfg_.batch_s)) {
     fail("SimConfig.batch_s must be >= 0 (0: automatic), got " + std::to_string(cfg_.batch_s));
   }
+  if (cfg_.queue_limit_packets > static_cast<std::uint32_t>(std::numeric_limits<std::int32_t>::max())) {
+    fail("SimConfig.queue_limit_packets must be <= " + std::to_string(std::numeric_limits<std::int32_t>::max()) +
+         " (0: no packet limit, buffers in bits only), got " + std::to_string(cfg_.queue_limit_packets));
+  }
   if (cfg_.stop != StopRule::FixedTime) {
     if (!(cfg_.check_interval_s > 0.0) || !std::isfinite(cfg_.check_interval_s)) {
       fail("SimConfig.check_interval_s must be > 0, got " + std::to_string(cfg_.check_interval_s));
@@ -735,7 +740,9 @@ void Sim::start_service(Port& port, double now, std::int32_t port_idx) {
   --port.waiting;
   port.in_service = pid;
   port.in_service_q = q;
-  if (port.policy == Policy::WFQ && cfg_.wfq != WfqVariant::VirtualClock) port.vtime = p.tag;
+  if (port.policy == Policy::WFQ && (cfg_.wfq == WfqVariant::SCFQ || cfg_.wfq == WfqVariant::StartTime)) {
+    port.vtime = p.tag;
+  }
   push(now + p.size * port.inv_bw, static_cast<std::uint32_t>(flows_.size()) + static_cast<std::uint32_t>(port_idx));
 }
 
@@ -767,7 +774,9 @@ void Sim::arrive(std::int32_t pid, double now) {
   Queue& qu = queues_[static_cast<std::size_t>(q)];
   const bool in_window = now >= t_begin_ && now < t_end_;  // ports: arrivals in [warmup, warmup + T)
   if (in_window) ++qu.arrivals;
-  if (qu.occ_bits + p.size > qu.buffer) {  // tail drop
+  const bool pkts_full = cfg_.queue_limit_packets > 0 &&
+                         static_cast<std::uint32_t>(qu.occ_pkts) >= cfg_.queue_limit_packets;
+  if (qu.occ_bits + p.size > qu.buffer || pkts_full) {  // tail drop
     if (in_window) ++qu.drops;
     if (p.counted) ++f.drops;
     ++c_.packets_dropped;
@@ -776,6 +785,7 @@ void Sim::arrive(std::int32_t pid, double now) {
     return;
   }
   qu.occ_bits += p.size;
+  ++qu.occ_pkts;
   p.port_arr_t = now;
   p.port_counted = in_window;
   if (in_window) {
@@ -799,6 +809,10 @@ void Sim::arrive(std::int32_t pid, double now) {
         p.tag = std::max(now, qu.last_finish) + p.size * qu.inv_share * port.inv_bw;
         qu.last_finish = p.tag;
         break;
+      case WfqVariant::Cumulative:  // no virtual time: bits / weight accepted since t = 0 (the reference)
+        p.tag = qu.last_finish + p.size / qu.weight;
+        qu.last_finish = p.tag;
+        break;
     }
   }
   p.next = kNone;
@@ -818,6 +832,7 @@ void Sim::depart(std::int32_t port_idx, double now) {
   Packet& p = pkts_[static_cast<std::size_t>(pid)];
   Queue& qu = queues_[static_cast<std::size_t>(port.in_service_q)];
   qu.occ_bits -= p.size;
+  --qu.occ_pkts;
   if (qu.head == kNone) qu.occ_bits = 0.0;  // no rounding drift once the queue is empty
   if (p.port_counted) qu.sojourn_sum += now - p.port_arr_t;
   {
@@ -854,7 +869,7 @@ void Sim::depart(std::int32_t port_idx, double now) {
   if (port.in_service == kNone) {
     if (port.waiting > 0) {
       start_service(port, now, port_idx);
-    } else if (port.policy == Policy::WFQ) {  // idle: restart virtual time
+    } else if (port.policy == Policy::WFQ && cfg_.wfq != WfqVariant::Cumulative) {  // idle: restart virtual time
       port.vtime = 0.0;
       for (std::int32_t q = port.q0; q < port.q0 + port.nq; ++q) queues_[static_cast<std::size_t>(q)].last_finish = 0.0;
     }

@@ -3,12 +3,14 @@
 //
 // Model (spec §8): every directed link is an output port at its source node, served at the link's
 // bandwidth; the port has the source node's queues (a flow's ToS picks one through queue_tos), each
-// with its own tail-drop buffer in bits counting the packet in service; store-and-forward, no
+// with its own tail-drop buffer in bits counting the packet in service (optionally also a packet-count
+// limit, SimConfig::queue_limit_packets, which the format does not have); store-and-forward, no
 // propagation delay; delay = generation -> full reception. Schedulers are non-preemptive and
 // work-conserving: FIFO (several queues: served in port-arrival order), SP (queue 0 first), WFQ
-// (virtual clock with the node's weights by default), DRR (quantum proportional to the weight,
-// 32000 bits for the heaviest queue by default). The defaults of every calibration knob are the
-// variants that fit the reference data best (docs/simulator.md has the evidence).
+// (by default the head of the queue with the smallest accepted bits / weight since t = 0), DRR
+// (quantum proportional to the weight, 32000 bits for the heaviest queue by default). The defaults
+// of every calibration knob are the variants that fit the reference data best (docs/simulator.md
+// has the evidence).
 //
 // Run control: packets are generated in [0, warmup + T]; pair records cover the packets generated
 // from warmup on; port records cover arrivals at the port in [warmup, warmup + T), and utilisation
@@ -44,6 +46,8 @@ enum class WfqVariant : std::uint8_t {
   SCFQ,          // self-clocked fair queueing: finish tag max(v, F_prev) + L/w, v = tag in service
   StartTime,     // start-time fair queueing: serve the smallest start tag max(v, F_prev)
   VirtualClock,  // virtual clock: finish tag max(now, F_prev) + L/(bw * w / sum w), real time
+  Cumulative,    // no virtual time: finish tag F_prev + L/w over the whole run (never reset), so a
+                 // queue's tag is its accepted bits / weight since t = 0 (docs/simulator.md, jitter)
 };
 
 // How a DRR queue's quantum follows from drr_quantum_bits and the node's weights.
@@ -79,8 +83,11 @@ struct SimConfig {
   PercentileMode percentiles = PercentileMode::Streaming;
   double histogram_rel_width = 0.002;  // streaming percentile bin width (relative)
   bool per_flow_results = false;       // also fill Results::flows (traffic order)
+  // > 0: each queue also holds at most this many packets, the one in service included (tail drop);
+  // 0 = bits only (GNNet semantics). For M/M/1/K-style checks; at most 2^31 - 1.
+  std::uint32_t queue_limit_packets = 0;
   // ---- calibration knobs (defaults: the variant that fits the reference best) ----
-  WfqVariant wfq = WfqVariant::VirtualClock;
+  WfqVariant wfq = WfqVariant::Cumulative;
   DrrQuantumScale drr_scale = DrrQuantumScale::MaxWeight;
   OnOffGaps onoff_gaps = OnOffGaps::DeterministicPhase;
   OnOffStart onoff_start = OnOffStart::Off;

@@ -174,8 +174,8 @@ TEST(RunControl, WfqVariantsAndDrrScaleAreKnobs) {
   add_flow(s, 0, 1, poisson_flow(60, 1000, 0));
   add_flow(s, 0, 1, poisson_flow(200, 1000, 1));
   add_flow(s, 0, 1, poisson_flow(900, 1000, 2));
-  double occ0[3];
-  for (int v = 0; v < 3; ++v) {
+  double occ0[4];
+  for (int v = 0; v < 4; ++v) {
     SimConfig c{.sim_time_s = 100};
     c.wfq = static_cast<WfqVariant>(v);
     const net::Results r = simulate(s, c);
@@ -186,6 +186,7 @@ TEST(RunControl, WfqVariantsAndDrrScaleAreKnobs) {
   }
   EXPECT_NE(occ0[0], occ0[1]);
   EXPECT_NE(occ0[0], occ0[2]);
+  EXPECT_NE(occ0[2], occ0[3]);
   // DRR: the sum scale gives each queue a smaller quantum than the max scale (sum > max).
   net::Sample d = chain({1e6}, make_node(Policy::DRR, 3, 64000, {20, 20, 60}));
   add_flow(d, 0, 1, poisson_flow(60, 1000, 0));
@@ -196,6 +197,32 @@ TEST(RunControl, WfqVariantsAndDrrScaleAreKnobs) {
   const double qa = simulate(d, a).ports[0].queues[0].avg_occupancy;
   const double qb = simulate(d, b).ports[0].queues[0].avg_occupancy;
   EXPECT_LT(qb, qa);  // queue 0 waits behind shorter bursts of queue 2
+}
+
+// The Cumulative WFQ variant (the default, docs/simulator.md "Jitter") keeps each queue's tag
+// F += L / w over the whole run, never reset at idle periods: a queue whose long-run rate / weight is
+// lower is served ahead of one whose rate / weight is higher, even when both exceed their weight
+// share. The virtual clock resets tags to real time after idle periods and so alternates between
+// them. Weights 80/10/10; queues 1 and 2 both carry more than their 10 % share, queue 1 less than
+// queue 2.
+TEST(RunControl, CumulativeWfqOrdersQueuesByRatePerWeight) {
+  net::Sample s = chain({1e6}, make_node(Policy::WFQ, 3, 64000, {80, 10, 10}));
+  add_flow(s, 0, 1, poisson_flow(250, 1000, 0));
+  add_flow(s, 0, 1, poisson_flow(250, 1000, 1));
+  add_flow(s, 0, 1, poisson_flow(350, 1000, 2));
+  auto sojourn_ratio = [&](WfqVariant v) {
+    SimConfig c{.sim_time_s = 200};
+    c.wfq = v;
+    const net::Results r = simulate(s, c);
+    const auto& q = r.ports[0].queues;
+    EXPECT_GT(q[1].avg_occupancy, 0.0);
+    return q[2].avg_occupancy / q[1].avg_occupancy;
+  };
+  const double cumulative = sojourn_ratio(WfqVariant::Cumulative);
+  const double virtual_clock = sojourn_ratio(WfqVariant::VirtualClock);
+  // Queue 2 (rate/weight 35 vs 25) waits behind queue 1 under Cumulative.
+  EXPECT_GT(cumulative, 2.0);
+  EXPECT_GT(cumulative, 1.5 * virtual_clock);
 }
 
 // ON-OFF (docs/simulator.md): by default the gaps inside an ON period are deterministic, so a flow
