@@ -6,6 +6,13 @@
 //                           (shared/data/gnnet2022/validation/300; skipped with a message when
 //                           absent). Goal: <= 3 s.
 //   Model/Predict10         the same for one synthetic 10-node sample (per-call overhead).
+// On a CUDA libtorch with a visible GPU (otherwise skipped with a message):
+//   Model/Cuda/{Gather,SegmentSum}/{Ours,Torch}  one RouteNet-sized message-passing op (4000 rows,
+//                           360k hops, 32-wide float32 states): our kernels (kernels/mp_ops_torch.hpp,
+//                           via the CUDA glue) against libtorch's index_select / index_add_;
+//                           synchronised, so the time is the GPU's. Without the glue "Ours" falls back
+//                           to libtorch's operators, and the line says so.
+//   Model/Cuda/Predict300   Model/Predict300 with the model on the GPU (--device cuda).
 // Threads: all cores (AUTOOPT_BENCH_THREADS=N to choose).
 // Synthetic samples: tests/model/synthetic_samples.hpp (ring + chords, per-hop M/M/1 labels).
 #include <benchmark/benchmark.h>
@@ -22,6 +29,7 @@
 #include "../tests/model/synthetic_samples.hpp"
 #include "io/gnnet.hpp"
 #include "model/trainer.hpp"
+#include "mp_ops_torch.hpp"
 
 namespace {
 namespace fs = std::filesystem;
@@ -60,7 +68,8 @@ void train_epoch(benchmark::State& state) {
   state.counters["paths"] = static_cast<double>(paths_of(train));
 }
 
-void predict_samples(benchmark::State& state, const net::Sample& sample) {
+void predict_samples(benchmark::State& state, const net::Sample& sample,
+                     model::ComputeDevice device = model::ComputeDevice::cpu) {
   // A model with a fitted Normalizer (one quick epoch on synthetic samples); its weights do not
   // change the cost of a prediction.
   const auto train = synthetic_set(4, 10, 77);
@@ -68,6 +77,7 @@ void predict_samples(benchmark::State& state, const net::Sample& sample) {
   model::FitOptions o;
   o.epochs = 1;
   (void)t.fit(train, {}, o);
+  t.set_device(device);
   for (auto _ : state) {
     benchmark::DoNotOptimize(t.predict(std::span<const net::Sample>(&sample, 1)));
   }
@@ -75,6 +85,35 @@ void predict_samples(benchmark::State& state, const net::Sample& sample) {
   for (const auto& flows : sample.traffic.pairs) paths += static_cast<std::int64_t>(flows.size());
   state.counters["paths"] = static_cast<double>(paths);
   state.counters["nodes"] = sample.num_nodes();
+}
+
+// One message-passing op of a RouteNet-sized step on the GPU; `ours` picks kernels/mp_ops_torch.hpp
+// over libtorch's operators.
+void cuda_op(benchmark::State& state, bool gather, bool ours) {
+  const std::int64_t rows = 4000, hops = 360000, dim = 32;
+  torch::manual_seed(7);
+  const auto f32 = torch::dtype(torch::kFloat).device(torch::kCUDA);
+  const torch::Tensor x = torch::randn({rows, dim}, f32);
+  const torch::Tensor h = torch::randn({hops, dim}, f32);
+  const torch::Tensor idx = torch::randint(0, rows, {hops}, torch::dtype(torch::kLong).device(torch::kCUDA));
+  const auto run = [&] {
+    if (gather) {
+      benchmark::DoNotOptimize(ours ? kernels::gather_rows(x, idx) : x.index_select(0, idx));
+    } else {
+      benchmark::DoNotOptimize(ours ? kernels::segment_sum(h, idx, rows)
+                                    : torch::zeros({rows, dim}, f32).index_add_(0, idx, h));
+    }
+  };
+  run();
+  torch::cuda::synchronize();
+  for (auto _ : state) {
+    run();
+    torch::cuda::synchronize();
+  }
+  state.counters["GB/s"] = benchmark::Counter(
+      static_cast<double>(hops * dim * 4 * 2) * static_cast<double>(state.iterations()),
+      benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+  if (ours && !kernels::torch_cuda_glue_built()) state.SetLabel("no CUDA glue: libtorch's operators");
 }
 
 }  // namespace
@@ -102,6 +141,24 @@ int main(int argc, char** argv) {
         ->Iterations(3);
   } else {
     std::printf("Model/Predict300 skipped: %s not found (set AUTOOPT_SHARED)\n", dir.string().c_str());
+  }
+  if (torch::cuda::is_available()) {
+    for (const bool gather : {true, false}) {
+      for (const bool ours : {true, false}) {
+        const std::string name = std::string("Model/Cuda/") + (gather ? "Gather" : "SegmentSum") + (ours ? "/Ours" : "/Torch");
+        benchmark::RegisterBenchmark(name.c_str(), [gather, ours](benchmark::State& s) { cuda_op(s, gather, ours); })
+            ->Unit(benchmark::kMicrosecond);
+      }
+    }
+    if (big) {
+      benchmark::RegisterBenchmark("Model/Cuda/Predict300",
+                                   [&](benchmark::State& s) { predict_samples(s, *big, model::ComputeDevice::cuda); })
+          ->Unit(benchmark::kSecond)
+          ->Iterations(3);
+    }
+  } else {
+    std::printf("Model/Cuda/* skipped: %s\n",
+                at::hasCUDA() ? "libtorch has CUDA but sees no GPU" : "the linked libtorch has no CUDA (CPU-only build)");
   }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -54,6 +54,18 @@ int set_threads(const Args& a, const run::MpiSession& mpi) {
   return n;
 }
 
+// --device cpu|cuda: checked before any data is read, so a CUDA request on a machine without one
+// fails at once with resolve_device's message.
+model::ComputeDevice device_option(const Args& a, const std::string& cmd) {
+  try {
+    const model::ComputeDevice d = model::parse_device(a.get("device"));
+    (void)model::resolve_device(d);
+    return d;
+  } catch (const Error& e) {
+    throw Error("autoopt " + cmd + ": --" + e.what());
+  }
+}
+
 void require_dataset(const std::string& cmd, const std::string& option, const fs::path& p) {
   if (p.empty()) throw Error("autoopt " + cmd + ": --" + option + " is required");
   if (std::error_code ec; !fs::exists(p, ec)) {
@@ -174,6 +186,7 @@ std::vector<OptionSpec> data_options() {
   return {{"min-nodes", "only networks with at least this many nodes", false, "0"},
           {"max-nodes", "only networks with at most this many nodes", false, "1000000"},
           {"threads", "torch threads per rank (0: the cores shared among the ranks)", false, "0"},
+          {"device", "where the model runs: cpu or cuda (a CUDA libtorch and a GPU)", false, "cpu"},
           {"quiet", "no progress lines", true, ""}};
 }
 
@@ -196,7 +209,8 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   });
   const Args a("train", specs, argc, argv, 2);
   const std::string synopsis =
-      "--train DATA [--val DATA] --out MODEL [--epochs N] [--lr X] [--batch-size N] [--seed N] [--patience N] [--threads N]";
+      "--train DATA [--val DATA] --out MODEL [--epochs N] [--lr X] [--batch-size N] [--seed N] [--patience N] [--threads N]"
+      " [--device cpu|cuda]";
   if (a.help() || !a.positional().empty() || a.get("train").empty() || a.get("out").empty()) {
     std::fputs(a.usage(synopsis).c_str(), a.help() ? stdout : stderr);
     return a.help() ? 0 : 2;
@@ -207,6 +221,7 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   o.batch_size = static_cast<int>(a.get_int("batch-size", 1, 1000000));
   o.seed = static_cast<std::uint64_t>(a.get_int("seed", 0, (1LL << 62)));
   o.patience = static_cast<int>(a.get_int("patience", 1, 1000000));
+  o.device = device_option(a, "train");
   model::RouteNetConfig config;
   config.iterations = a.get_int("iterations", 1, 1000);
   config.path_dim = config.link_dim = config.queue_dim = a.get_int("dim", 1, 4096);
@@ -221,7 +236,8 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   const std::vector<net::Sample> val = val_path.empty() ? std::vector<net::Sample>{}
                                                         : load_all("train", val_path, filter, progress);
   if (train.empty()) throw Error("autoopt train: --train: " + train_path.string() + ": no samples (after the size filter)");
-  std::printf("training on %zu samples, validating on %zu; %d thread(s)\n", train.size(), val.size(), threads);
+  std::printf("training on %zu samples, validating on %zu; %d thread(s), device %s\n", train.size(), val.size(), threads,
+              std::string(model::device_name(o.device)).c_str());
   std::fflush(stdout);
   model::Trainer trainer(config);
   const model::FitReport r = trainer.fit(train, val, o);
@@ -242,7 +258,7 @@ int cmd_evaluate(int argc, char** argv, const run::MpiSession& mpi) {
                                {"out-dir", "report folder (default: <model>/evaluation)", false, ""}});
   const Args a("evaluate", specs, argc, argv, 2);
   if (a.help() || !a.positional().empty() || a.get("model").empty() || a.get("data").empty()) {
-    std::fputs(a.usage("--model MODEL --data DATA [--out-dir DIR] [--threads N]\n"
+    std::fputs(a.usage("--model MODEL --data DATA [--out-dir DIR] [--threads N] [--device cpu|cuda]\n"
                        "writes <out-dir>/table.csv, table.json, error_vs_size.svg and predictions.csv")
                    .c_str(),
                a.help() ? stdout : stderr);
@@ -250,7 +266,9 @@ int cmd_evaluate(int argc, char** argv, const run::MpiSession& mpi) {
   }
   const fs::path model_dir = a.get("model"), data = a.get("data");
   const fs::path out_dir = a.get("out-dir").empty() ? model_dir / "evaluation" : fs::path(a.get("out-dir"));
+  const model::ComputeDevice device = device_option(a, "evaluate");
   model::Trainer trainer = load_model("evaluate", model_dir);
+  trainer.set_device(device);
   require_dataset("evaluate", "data", data);
   set_threads(a, mpi);
   const auto records = predict_records("evaluate", trainer, data, size_filter(a), true, !a.flag("quiet"), mpi);
@@ -275,11 +293,13 @@ int cmd_predict(int argc, char** argv, const run::MpiSession& mpi) {
                                {"out", "CSV file to write (one row per path)", false, ""}});
   const Args a("predict", specs, argc, argv, 2);
   if (a.help() || !a.positional().empty() || a.get("model").empty() || a.get("data").empty() || a.get("out").empty()) {
-    std::fputs(a.usage("--model MODEL --data DATA --out FILE.csv [--threads N]").c_str(), a.help() ? stdout : stderr);
+    std::fputs(a.usage("--model MODEL --data DATA --out FILE.csv [--threads N] [--device cpu|cuda]").c_str(), a.help() ? stdout : stderr);
     return a.help() ? 0 : 2;
   }
   const fs::path model_dir = a.get("model"), data = a.get("data"), out = a.get("out");
+  const model::ComputeDevice device = device_option(a, "predict");
   model::Trainer trainer = load_model("predict", model_dir);
+  trainer.set_device(device);
   require_dataset("predict", "data", data);
   set_threads(a, mpi);
   const auto records = predict_records("predict", trainer, data, size_filter(a), false, !a.flag("quiet"), mpi);

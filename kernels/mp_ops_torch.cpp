@@ -167,22 +167,25 @@ bool torch_cuda_glue_built() noexcept { return true; }
 #else
 bool torch_cuda_glue_built() noexcept { return false; }
 
+// Without the glue, CUDA tensors go through libtorch's own operators (same results; the summation
+// order of index_add_ on the GPU is not deterministic either).
 namespace detail {
-namespace {
-[[noreturn]] void no_cuda_glue(const char* op) {
-  throw std::invalid_argument(
-      std::string(op) +
-      ": got a CUDA tensor, but this build has no CUDA glue (it needs a libtorch with CUDA and "
-      "AUTOOPT_CUDA=ON, which compile kernels/mp_ops_torch_cuda.cpp)");
+void gather_rows_forward_cuda(const at::Tensor& src, const at::Tensor& index, at::Tensor& out) {
+  at::index_select_out(out, src, 0, index);
 }
-}  // namespace
-void gather_rows_forward_cuda(const at::Tensor&, const at::Tensor&, at::Tensor&) {
-  no_cuda_glue("gather_rows");
+void segment_sum_forward_cuda(const at::Tensor& src, const at::Tensor& segment, at::Tensor& out) {
+  out.index_add_(0, segment, src);
 }
-void segment_sum_forward_cuda(const at::Tensor&, const at::Tensor&, at::Tensor&) {
-  no_cuda_glue("segment_sum");
+void check_indices_cuda(const at::Tensor& index, std::int64_t bound, const char* what) {
+  if (index.numel() == 0) return;
+  const auto [lo, hi] = at::aminmax(index);
+  if (lo.item<std::int64_t>() >= 0 && hi.item<std::int64_t>() < bound) return;
+  const at::Tensor host = index.to(at::kCPU).contiguous();
+  check_indices(std::span<const std::int64_t>(host.data_ptr<std::int64_t>(),
+                                              static_cast<std::size_t>(host.numel())),
+                bound, what);
+  throw std::logic_error(std::string(what) + ": device range check and host check disagree");
 }
-void check_indices_cuda(const at::Tensor&, std::int64_t, const char* what) { no_cuda_glue(what); }
 }  // namespace detail
 #endif
 

@@ -4,8 +4,8 @@
 //   segment_sum(src, segment, num_segments) out[segment[i], ...] += src[i, ...]   (out starts at 0)
 //
 // Each is a torch::autograd::Function: the forward calls our primitive (CPU: the raw-buffer
-// functions; CUDA: gather_rows_cuda / segment_sum_cuda on the current stream, when the build has the
-// CUDA glue), and the backward is the other operator (gather's backward is a segment_sum of the
+// functions; CUDA: gather_rows_cuda / segment_sum_cuda on the current stream when the build has the
+// CUDA glue, else libtorch's own index_select / index_add_), and the backward is the other operator (gather's backward is a segment_sum of the
 // output gradient by `index`, segment_sum's backward is a gather by `segment`), so higher-order
 // gradients work too.
 //
@@ -13,7 +13,8 @@
 // remaining dimensions are carried along), indices int64 of one dimension, on the same device as src.
 // Non-contiguous inputs are made contiguous. Bad inputs throw std::invalid_argument (dtype, shape,
 // device) or std::out_of_range (an index outside its bound, naming the first bad position).
-// CUDA tensors: float32 only (the CUDA kernels are single precision).
+// CUDA tensors: float32 only (the CUDA kernels are single precision; the same rule holds when they
+// fall back to libtorch's operators, so results do not depend on how the build was made).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -32,9 +33,10 @@ namespace autoopt::kernels {
 [[nodiscard]] bool torch_cuda_glue_built() noexcept;
 
 namespace detail {
-// Forward kernels without autograd, on already validated contiguous tensors (out is preallocated:
-// gather overwrites it, segment_sum accumulates into it). Implemented for CPU in mp_ops_torch.cpp
-// and for CUDA in mp_ops_torch_cuda.cpp.
+// Forward kernels of CUDA tensors without autograd, on already validated contiguous tensors (out is
+// preallocated: gather overwrites it, segment_sum accumulates into it). Our CUDA kernels in
+// mp_ops_torch_cuda.cpp when the glue is built; libtorch's index_select / index_add_ otherwise
+// (mp_ops_torch.cpp).
 void gather_rows_forward_cuda(const at::Tensor& src, const at::Tensor& index, at::Tensor& out);
 void segment_sum_forward_cuda(const at::Tensor& src, const at::Tensor& segment, at::Tensor& out);
 // Index range check of a CUDA index tensor (reduction on the device; the first bad position is

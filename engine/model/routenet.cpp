@@ -7,6 +7,9 @@
 #include <map>
 #include <sstream>
 
+#include <ATen/Parallel.h>
+
+#include "mp_ops.hpp"
 #include "mp_ops_torch.hpp"
 #include "net/error.hpp"
 
@@ -25,15 +28,6 @@ std::string fmt(double v) {
 torch::nn::Sequential mlp2(std::int64_t in, std::int64_t out) {
   return torch::nn::Sequential(torch::nn::Linear(in, out), torch::nn::ReLU(),
                                torch::nn::Linear(out, out), torch::nn::ReLU());
-}
-
-std::vector<std::int64_t> to_vec(const at::Tensor& t) {
-  const at::Tensor c = t.to(at::kCPU).to(at::kLong).contiguous();
-  return {c.data_ptr<std::int64_t>(), c.data_ptr<std::int64_t>() + c.numel()};
-}
-
-at::Tensor from_vec(const std::vector<std::int64_t>& v) {
-  return at::tensor(v, at::TensorOptions().dtype(at::kLong));
 }
 
 }  // namespace
@@ -135,37 +129,80 @@ ModelInput make_input(const SampleTensors& raw, const Normalizer& norm) {
   in.capacity = raw.link_x.select(1, link_col::capacity).contiguous();
   in.pkt_size = raw.path_x.select(1, path_col::pkt_size).contiguous();
 
-  const auto pos = to_vec(raw.hop_position);
-  const auto hpath = to_vec(raw.hop_path);
-  const auto hlink = to_vec(raw.path_to_link);
-  const auto hqueue = to_vec(raw.path_to_queue);
-  std::int64_t max_len = 0;
-  for (const auto p : pos) max_len = std::max(max_len, p + 1);
-  std::vector<std::vector<std::int64_t>> by_pos(static_cast<std::size_t>(max_len));
-  for (std::size_t k = 0; k < pos.size(); ++k)
-    by_pos[static_cast<std::size_t>(pos[k])].push_back(static_cast<std::int64_t>(k));
-  std::vector<std::int64_t> hop, path, link, queue;
-  hop.reserve(pos.size());
   const std::int64_t P = raw.num_paths();
-  for (const auto& hops : by_pos) {
-    in.pos_count.push_back(static_cast<std::int64_t>(hops.size()));
-    std::vector<double> active(static_cast<std::size_t>(P), 0.0);
-    for (const auto k : hops) {
-      const auto ku = static_cast<std::size_t>(k);
-      hop.push_back(k);
-      path.push_back(hpath[ku]);
-      link.push_back(hlink[ku]);
-      queue.push_back(hqueue[ku]);
-      active[static_cast<std::size_t>(hpath[ku])] = 1.0;
-    }
-    in.pos_active.push_back(
-        at::tensor(active, at::TensorOptions().dtype(at::kDouble)).to(raw.path_x.scalar_type()).unsqueeze(1));
+  const std::int64_t H = raw.num_hops();
+  const at::Tensor offsets_t = raw.path_offsets.to(at::kCPU).to(at::kLong).contiguous();
+  const at::Tensor link_t = raw.path_to_link.to(at::kCPU).to(at::kLong).contiguous();
+  const at::Tensor queue_t = raw.path_to_queue.to(at::kCPU).to(at::kLong).contiguous();
+  if (offsets_t.numel() != P + 1)
+    throw Error("routenet input: path_offsets has " + std::to_string(offsets_t.numel()) +
+                " entries, expected P + 1 = " + std::to_string(P + 1));
+  const std::int64_t* off = offsets_t.data_ptr<std::int64_t>();
+  const std::int64_t* hlink = link_t.data_ptr<std::int64_t>();
+  const std::int64_t* hqueue = queue_t.data_ptr<std::int64_t>();
+  if (off[0] != 0 || off[P] != H)
+    throw Error("routenet input: path_offsets must run from 0 to the hop count " + std::to_string(H));
+
+  // Slot order: paths by decreasing length (a stable counting sort), and the paths longer than p.
+  std::int64_t max_len = 0;
+  for (std::int64_t p = 0; p < P; ++p) {
+    const std::int64_t len = off[p + 1] - off[p];
+    if (len < 0) throw Error("routenet input: path_offsets decrease at path " + std::to_string(p));
+    max_len = std::max(max_len, len);
   }
-  in.pos_hop = from_vec(hop);
-  in.pos_path = from_vec(path);
-  in.pos_link = from_vec(link);
-  in.pos_queue = from_vec(queue);
+  std::vector<std::int64_t> longer(static_cast<std::size_t>(max_len) + 2, 0);  // paths with len >= i
+  for (std::int64_t p = 0; p < P; ++p) ++longer[static_cast<std::size_t>(off[p + 1] - off[p])];
+  for (std::int64_t i = max_len - 1; i >= 0; --i)
+    longer[static_cast<std::size_t>(i)] += longer[static_cast<std::size_t>(i) + 1];
+  // First slot of the paths of length exactly len: the number of paths longer than len.
+  std::vector<std::int64_t> next_slot(static_cast<std::size_t>(max_len) + 1, 0);
+  for (std::int64_t len = 0; len <= max_len; ++len)
+    next_slot[static_cast<std::size_t>(len)] = longer[static_cast<std::size_t>(len) + 1];
+  in.path_order = at::empty({P}, at::kLong);
+  in.path_rank = at::empty({P}, at::kLong);
+  std::int64_t* order = in.path_order.data_ptr<std::int64_t>();
+  std::int64_t* rank = in.path_rank.data_ptr<std::int64_t>();
+  for (std::int64_t p = 0; p < P; ++p) {
+    const std::int64_t slot = next_slot[static_cast<std::size_t>(off[p + 1] - off[p])]++;
+    order[slot] = p;
+    rank[p] = slot;
+  }
+
+  in.pos_hop = at::empty({H}, at::kLong);
+  in.pos_path = at::empty({H}, at::kLong);
+  in.pos_link = at::empty({H}, at::kLong);
+  in.pos_queue = at::empty({H}, at::kLong);
+  std::int64_t* hop = in.pos_hop.data_ptr<std::int64_t>();
+  std::int64_t* path = in.pos_path.data_ptr<std::int64_t>();
+  std::int64_t* link = in.pos_link.data_ptr<std::int64_t>();
+  std::int64_t* queue = in.pos_queue.data_ptr<std::int64_t>();
+  std::int64_t k = 0;
+  for (std::int64_t pos = 0; pos < max_len; ++pos) {
+    const std::int64_t n = longer[static_cast<std::size_t>(pos) + 1];
+    in.pos_count.push_back(n);
+    for (std::int64_t slot = 0; slot < n; ++slot, ++k) {
+      const std::int64_t h = off[order[slot]] + pos;
+      hop[k] = h;
+      path[k] = order[slot];
+      link[k] = hlink[h];
+      queue[k] = hqueue[h];
+    }
+  }
   return in;
+}
+
+ModelInput ModelInput::to(at::Device device) const {
+  const auto mv = [&](const at::Tensor& t) { return t.defined() ? t.to(device) : t; };
+  ModelInput r = *this;
+  for (at::Tensor* t : {&r.x.path_x, &r.x.link_x, &r.x.queue_x, &r.x.path_offsets, &r.x.hop_path,
+                        &r.x.hop_position, &r.x.path_to_link, &r.x.path_to_queue, &r.x.queue_to_link,
+                        &r.x.queue_position, &r.x.link_queue_offsets, &r.x.path_sample,
+                        &r.x.link_sample, &r.x.queue_sample, &r.x.path_pair, &r.x.path_flow,
+                        &r.x.labels, &r.capacity, &r.pkt_size, &r.path_order, &r.path_rank,
+                        &r.pos_hop, &r.pos_path, &r.pos_link, &r.pos_queue}) {
+    *t = mv(*t);
+  }
+  return r;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,53 +250,224 @@ void RouteNetImpl::set_scales(double occupancy_scale, double jitter_log_mean, do
   config_ = c;
 }
 
+namespace {
+
+// One GRUCell step (torch::nn::GRUCell's formula, gates r, z, n) from the input projection
+// gi = W_ih x + b_ih [n, 3d] and the previous state h [n, d]; plain ATen ops, so autograd and any
+// device work.
+at::Tensor gru_step(const at::Tensor& gi, const at::Tensor& h, const at::Tensor& w_hh,
+                    const at::Tensor& b_hh) {
+  const at::Tensor gh = at::linear(h, w_hh, b_hh);
+  const auto gi3 = gi.chunk(3, 1);
+  const auto gh3 = gh.chunk(3, 1);
+  const at::Tensor r = at::sigmoid(gi3[0] + gh3[0]);
+  const at::Tensor z = at::sigmoid(gi3[1] + gh3[1]);
+  const at::Tensor n = at::tanh(gi3[2] + r * gh3[2]);
+  return n + z * (h - n);
+}
+
+// Inference on the CPU: the GRU step of the hops of one position without materialising their input
+// projections. Row chunks small enough to stay in cache: gh = W_hh h + b_hh by BLAS, the gathered
+// queue and link projections added in place, then the gates with ATen's vectorised sigmoid (tanh
+// as 2 sigmoid(2a) - 1) and the update.
+// qproj [Q, 3d] = W_ih[:, queue part] queue_state + b_ih, lproj [L, 3d] = W_ih[:, link part]
+// link_state; q, l: the hops' queues and links (validated); out [n, d] is written.
+template <typename T>
+void gru_hops_cpu(const at::Tensor& qproj, const at::Tensor& lproj, const std::int64_t* q,
+                  const std::int64_t* l, const at::Tensor& h_prev, const at::Tensor& w_hh_t,
+                  const at::Tensor& b_hh, at::Tensor& out) {
+  constexpr std::int64_t kRows = 512;
+  const std::int64_t n = h_prev.size(0);
+  const std::int64_t d = h_prev.size(1);
+  const std::int64_t g = 3 * d;
+  const T* qp = qproj.data_ptr<T>();
+  const T* lp = lproj.data_ptr<T>();
+  const T* hp = h_prev.data_ptr<T>();
+  T* op = out.data_ptr<T>();
+  const std::int64_t chunks = (n + kRows - 1) / kRows;
+  at::parallel_for(0, chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
+    at::Tensor gh_buf = at::empty({kRows, g}, h_prev.options());
+    at::Tensor gn_buf = at::empty({kRows, d}, h_prev.options());
+    for (std::int64_t c = c0; c < c1; ++c) {
+      const std::int64_t r0 = c * kRows;
+      const std::int64_t m = std::min(kRows, n - r0);
+      at::Tensor gh = gh_buf.narrow(0, 0, m);
+      at::Tensor gn = gn_buf.narrow(0, 0, m);
+      at::addmm_out(gh, b_hh, h_prev.narrow(0, r0, m), w_hh_t);
+      T* G = gh.data_ptr<T>();
+      T* N = gn.data_ptr<T>();
+      for (std::int64_t i = 0; i < m; ++i) {
+        const T* qa = qp + q[r0 + i] * g;
+        const T* la = lp + l[r0 + i] * g;
+        T* gr = G + i * g;
+        for (std::int64_t j = 0; j < 2 * d; ++j) gr[j] += qa[j] + la[j];
+        T* nr = N + i * d;
+        for (std::int64_t j = 0; j < d; ++j) nr[j] = qa[2 * d + j] + la[2 * d + j];
+      }
+      gh.narrow(1, 0, 2 * d).sigmoid_();
+      // tanh(a) = 2 sigmoid(2a) - 1: one vectorised sigmoid pass costs about half of ATen's tanh.
+      for (std::int64_t i = 0; i < m; ++i) {
+        const T* gr = G + i * g;
+        T* nr = N + i * d;
+        for (std::int64_t j = 0; j < d; ++j) nr[j] = T(2) * (nr[j] + gr[j] * gr[2 * d + j]);
+      }
+      gn.sigmoid_();
+      for (std::int64_t i = 0; i < m; ++i) {
+        const T* z = G + i * g + d;
+        const T* sr = N + i * d;
+        const T* h = hp + (r0 + i) * d;
+        T* o = op + (r0 + i) * d;
+        for (std::int64_t j = 0; j < d; ++j) {
+          const T nv = T(2) * sr[j] - T(1);
+          o[j] = nv + z[j] * (h[j] - nv);
+        }
+      }
+    }
+  });
+}
+
+// Adds the rows of `src` into `out` by `segment` (CPU, validated, contiguous; out accumulates).
+void accumulate_rows_cpu(const at::Tensor& src, const std::int64_t* segment, at::Tensor& out) {
+  const std::int64_t rows = src.size(0);
+  const std::int64_t d = src.size(1);
+  const std::span<const std::int64_t> seg(segment, static_cast<std::size_t>(rows));
+  if (src.scalar_type() == at::kDouble) {
+    kernels::segment_sum_cpu(std::span<const double>(src.data_ptr<double>(), static_cast<std::size_t>(src.numel())), seg, d,
+                             std::span<double>(out.data_ptr<double>(), static_cast<std::size_t>(out.numel())));
+  } else {
+    kernels::segment_sum_cpu(std::span<const float>(src.data_ptr<float>(), static_cast<std::size_t>(src.numel())), seg, d,
+                             std::span<float>(out.data_ptr<float>(), static_cast<std::size_t>(out.numel())));
+  }
+}
+
+// The state of every path (slot order) after its last hop: slots [count[p+1], count[p]) end at
+// position p; slots from count[0] on have no hop and keep `initial`.
+at::Tensor final_path_states(const std::vector<at::Tensor>& after, const at::Tensor& initial,
+                             const std::vector<std::int64_t>& count) {
+  std::vector<at::Tensor> parts;
+  const auto T = static_cast<std::int64_t>(count.size());
+  for (std::int64_t p = T - 1; p >= 0; --p) {
+    const std::int64_t next = p + 1 < T ? count[static_cast<std::size_t>(p) + 1] : 0;
+    const std::int64_t m = count[static_cast<std::size_t>(p)] - next;
+    if (m > 0) parts.push_back(after[static_cast<std::size_t>(p)].narrow(0, next, m));
+  }
+  const std::int64_t P = initial.size(0);
+  const std::int64_t n0 = T > 0 ? count[0] : 0;
+  if (P > n0) parts.push_back(initial.narrow(0, n0, P - n0));
+  return parts.size() == 1 ? parts[0] : at::cat(parts);
+}
+
+void check_input(const ModelInput& in) {
+  const std::int64_t P = in.x.num_paths();
+  std::int64_t prev = P, sum = 0;
+  for (const auto n : in.pos_count) {
+    if (n < 0 || n > prev)
+      throw Error("routenet input: pos_count must not increase along the positions (slot order)");
+    prev = n;
+    sum += n;
+  }
+  if (sum != in.pos_queue.size(0) || sum != in.pos_link.size(0) || sum != in.pos_path.size(0))
+    throw Error("routenet input: pos_count sums to " + std::to_string(sum) + " but there are " +
+                std::to_string(in.pos_queue.size(0)) + " hops");
+  if (!in.path_order.defined() || in.path_order.size(0) != P || in.path_rank.size(0) != P)
+    throw Error("routenet input: path_order / path_rank must have one entry per path (use make_input)");
+}
+
+}  // namespace
+
 RouteNetOutput RouteNetImpl::forward(const ModelInput& in) {
   const SampleTensors& x = in.x;
+  check_input(in);
   const std::int64_t P = x.num_paths();
   const std::int64_t L = x.num_links();
   const std::int64_t Q = x.num_queues();
+  const std::int64_t qd = config_.queue_dim;
+  const std::vector<std::int64_t>& count = in.pos_count;
+  // Inference on the CPU takes the cache-blocked path (same maths; no autograd graph is needed).
+  const bool fast = in.device().is_cpu() && !at::GradMode::is_enabled() &&
+                    (x.path_x.scalar_type() == at::kFloat || x.path_x.scalar_type() == at::kDouble);
 
-  at::Tensor path_state = path_embed_->forward(x.path_x);
+  at::Tensor path_state = path_embed_->forward(gather_rows(x.path_x, in.path_order));  // slot order
   at::Tensor link_state = link_embed_->forward(x.link_x);
   at::Tensor queue_state = queue_embed_->forward(x.queue_x);
 
-  at::Tensor after;  // per hop (position order) path state after the hop, last iteration
-  std::vector<at::Tensor> before_parts, after_parts;
+  // GRU input projection split into its queue and link parts, applied per queue and per link
+  // (Q + L rows) instead of per hop.
+  const at::Tensor& w_ih = path_update_->weight_ih;
+  const at::Tensor w_q = w_ih.narrow(1, 0, qd).contiguous();
+  const at::Tensor w_l = w_ih.narrow(1, qd, w_ih.size(1) - qd).contiguous();
+  const at::Tensor& w_hh = path_update_->weight_hh;
+  const at::Tensor& b_ih = path_update_->bias_ih;
+  const at::Tensor& b_hh = path_update_->bias_hh;
+
+  at::Tensor pos_queue, pos_link;
+  if (fast) {
+    pos_queue = in.pos_queue.contiguous();
+    pos_link = in.pos_link.contiguous();
+    kernels::check_indices({pos_queue.data_ptr<std::int64_t>(), static_cast<std::size_t>(pos_queue.numel())},
+                           Q, "routenet input: pos_queue");
+    kernels::check_indices({pos_link.data_ptr<std::int64_t>(), static_cast<std::size_t>(pos_link.numel())},
+                           L, "routenet input: pos_link");
+  }
+  const at::Tensor w_hh_t = fast ? w_hh.t().contiguous() : at::Tensor();
+
+  std::vector<at::Tensor> after_parts, before_parts;
   for (std::int64_t it = 0; it < config_.iterations; ++it) {
-    // Path update: one GRU step per position along the paths, only for the paths that long.
-    before_parts.clear();
     after_parts.clear();
-    at::Tensor h = path_state;
+    before_parts.clear();
+    const at::Tensor qproj = at::linear(queue_state, w_q, b_ih).contiguous();
+    const at::Tensor lproj = at::linear(link_state, w_l).contiguous();
+    at::Tensor queue_msg;
+    at::Tensor prev = path_state.contiguous();
     std::int64_t start = 0;
-    for (std::size_t p = 0; p < in.pos_count.size(); ++p) {
-      const std::int64_t n = in.pos_count[p];
-      const at::Tensor paths = in.pos_path.narrow(0, start, n);
-      const at::Tensor hop_in = at::cat({gather_rows(queue_state, in.pos_queue.narrow(0, start, n)),
-                                         gather_rows(link_state, in.pos_link.narrow(0, start, n))},
-                                        1);
-      const at::Tensor h_prev = gather_rows(h, paths);
-      const at::Tensor h_next = path_update_->forward(hop_in, h_prev);
-      before_parts.push_back(h_prev);
-      after_parts.push_back(h_next);
-      h = h * (1.0 - in.pos_active[p]) + segment_sum(h_next, paths, P);
-      start += n;
+    if (fast) {
+      queue_msg = at::zeros({Q, config_.path_dim}, path_state.options());
+      for (const std::int64_t n : count) {
+        const at::Tensor h_prev = prev.narrow(0, 0, n);
+        accumulate_rows_cpu(h_prev, pos_queue.data_ptr<std::int64_t>() + start, queue_msg);
+        at::Tensor h_next = at::empty({n, prev.size(1)}, prev.options());
+        const std::int64_t* q = pos_queue.data_ptr<std::int64_t>() + start;
+        const std::int64_t* l = pos_link.data_ptr<std::int64_t>() + start;
+        if (prev.scalar_type() == at::kDouble) {
+          gru_hops_cpu<double>(qproj, lproj, q, l, h_prev, w_hh_t, b_hh, h_next);
+        } else {
+          gru_hops_cpu<float>(qproj, lproj, q, l, h_prev, w_hh_t, b_hh, h_next);
+        }
+        after_parts.push_back(h_next);
+        prev = h_next;
+        start += n;
+      }
+    } else {
+      const at::Tensor gi = gather_rows(qproj, in.pos_queue) + gather_rows(lproj, in.pos_link);
+      for (const std::int64_t n : count) {
+        const at::Tensor h_prev = prev.narrow(0, 0, n);
+        const at::Tensor h_next = gru_step(gi.narrow(0, start, n), h_prev, w_hh, b_hh);
+        before_parts.push_back(h_prev);
+        after_parts.push_back(h_next);
+        prev = h_next;
+        start += n;
+      }
+      // The states with which the paths arrive at each queue, summed.
+      queue_msg = before_parts.empty() ? at::zeros({Q, config_.path_dim}, path_state.options())
+                                       : segment_sum(at::cat(before_parts), in.pos_queue, Q);
     }
-    path_state = h;
-    // Queue update: the sum of the states with which the paths arrive at the queue.
-    const at::Tensor before = at::cat(before_parts);
-    queue_state = queue_update_->forward(segment_sum(before, in.pos_queue, Q), queue_state);
+    path_state = final_path_states(after_parts, path_state, count);
+    queue_state = queue_update_->forward(queue_msg, queue_state);
     // Link update: the sum of the link's queue states.
     link_state = link_update_->forward(segment_sum(queue_state, x.queue_to_link, L), link_state);
-    after = at::cat(after_parts);
   }
 
   RouteNetOutput out;
+  // Per hop (position order) path state after the hop, last iteration.
+  const at::Tensor after = after_parts.empty() ? at::zeros({0, config_.path_dim}, path_state.options())
+                                               : at::cat(after_parts);
   const at::Tensor occupancy =
       occupancy_out_->forward(occupancy_head_->forward(after)).squeeze(1) * config_.occupancy_scale;
   const at::Tensor hop_capacity = gather_rows(in.capacity, in.pos_link);
   out.queue_delay = segment_sum(occupancy / hop_capacity, in.pos_path, P);
   const at::Tensor inv_cap_sum = segment_sum(1.0 / hop_capacity, in.pos_path, P);
   out.delay = out.queue_delay + in.pkt_size * inv_cap_sum;
+  path_state = gather_rows(path_state, in.path_rank);  // back to path order
   out.jitter_z = jitter_head_->forward(path_state).squeeze(1);
   out.loss_logit = loss_head_->forward(path_state).squeeze(1);
   out.path_state = path_state;

@@ -43,23 +43,32 @@ struct RouteNetConfig {
 
 // What the network reads: the normalised tensors of a (batched) sample, the raw link capacities and
 // path mean packet sizes the delay readout needs, and the hops grouped by position along the path.
+//
+// Paths are visited in "slot order": by decreasing number of hops (ties in path order), so that the
+// paths with more than p hops are the slots [0, pos_count[p]) and the path GRU at position p works on
+// a prefix of the previous position's states (no padding, no gather or scatter of path states).
 struct ModelInput {
   SampleTensors x;        // normalised features (Normalizer::apply), indices, labels if any
   at::Tensor capacity;    // [L] raw link capacity, bit/s
   at::Tensor pkt_size;    // [P] raw mean packet size, bits
-  // Hops in "position order": all hops at position 0 (in path order), then position 1, ...
+  at::Tensor path_order;  // [P] slot -> path
+  at::Tensor path_rank;   // [P] path -> slot (inverse of path_order)
+  // Hops in "position order": all hops at position 0 (in slot order), then position 1, ...
   at::Tensor pos_hop;               // [H] hop index
-  at::Tensor pos_path;              // [H] path of the hop
+  at::Tensor pos_path;              // [H] path of the hop (path index, not slot)
   at::Tensor pos_link;              // [H] link of the hop
   at::Tensor pos_queue;             // [H] queue of the hop
-  std::vector<std::int64_t> pos_count;  // hops at each position (size = max path length)
-  std::vector<at::Tensor> pos_active;   // [P, 1] per position: 1 where the path has that hop
+  std::vector<std::int64_t> pos_count;  // hops at each position (size = max path length); also the
+                                        // number of paths longer than the position
 
   [[nodiscard]] at::Device device() const { return x.path_x.device(); }
+  // A copy with every tensor on `device` (features keep their dtype).
+  [[nodiscard]] ModelInput to(at::Device device) const;
 };
 
 // Builds the input from raw featurised tensors: normalises with `norm`, takes capacity and packet
 // size from the raw columns, groups the hops by position. Throws autoopt::Error if `raw` has no paths.
+// The result is on the CPU, like `raw`.
 [[nodiscard]] ModelInput make_input(const SampleTensors& raw, const Normalizer& norm);
 
 // Outputs per path (and the final states, for embeddings).

@@ -83,12 +83,44 @@ void write_text(const std::filesystem::path& p, const std::string& text) {
 
 }  // namespace
 
+ComputeDevice parse_device(std::string_view name) {
+  if (name == "cpu") return ComputeDevice::cpu;
+  if (name == "cuda") return ComputeDevice::cuda;
+  throw Error("device: expected 'cpu' or 'cuda', got '" + std::string(name) + "'");
+}
+
+std::string_view device_name(ComputeDevice d) noexcept {
+  return d == ComputeDevice::cuda ? "cuda" : "cpu";
+}
+
+at::Device resolve_device(ComputeDevice d) {
+  if (d == ComputeDevice::cpu) return at::Device(at::kCPU);
+  if (!torch::cuda::is_available()) {
+    // Tell a CPU-only libtorch apart from a machine without a visible GPU.
+    if (!at::hasCUDA()) {
+      throw Error(
+          "device cuda: the libtorch this program is linked with has no CUDA support (a CPU-only "
+          "build); use --device cpu, or rebuild against a CUDA libtorch (see tests/device/README.md)");
+    }
+    throw Error("device cuda: libtorch has CUDA support but sees no GPU (torch::cuda::device_count() = 0; "
+                "check the driver and CUDA_VISIBLE_DEVICES); use --device cpu");
+  }
+  return at::Device(at::kCUDA, 0);
+}
+
 Trainer::Trainer(RouteNetConfig config) : model_(config) {}
+
+void Trainer::set_device(ComputeDevice d) {
+  const at::Device dev = resolve_device(d);
+  model_->to(dev);
+  device_ = d;
+}
 
 template <class Fn>
 void Trainer::run_chunks(std::span<const net::Sample> samples, bool need_labels, const char* what,
                          Fn&& fn) {
-  torch::NoGradGuard no_grad;
+  const at::Device dev = resolve_device(device_);
+  const c10::InferenceMode inference;
   model_->eval();
   for (std::size_t first = 0; first < samples.size(); first += kEvalChunk) {
     const std::size_t n = std::min(kEvalChunk, samples.size() - first);
@@ -98,7 +130,8 @@ void Trainer::run_chunks(std::span<const net::Sample> samples, bool need_labels,
       parts.push_back(featurize_checked(samples, i, need_labels, what));
       if (!need_labels) parts.back().labels = at::Tensor();  // allows mixing simulated and not
     }
-    const ModelInput in = make_input(batch(parts), norm_);
+    ModelInput in = make_input(batch(parts), norm_);
+    if (!dev.is_cpu()) in = in.to(dev);
     const RouteNetOutput out = model_->forward(in);
     fn(in, out, first);
   }
@@ -113,6 +146,13 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
   if (!(o.lr > 0.0)) throw Error("Trainer::fit: lr must be positive");
   if (o.patience < 1)
     throw Error("Trainer::fit: patience must be >= 1, got " + std::to_string(o.patience));
+  const at::Device dev = [&] {
+    try {
+      return resolve_device(o.device);
+    } catch (const Error& e) {
+      throw Error(std::string("Trainer::fit: ") + e.what());
+    }
+  }();
 
   std::vector<SampleTensors> raw;
   raw.reserve(train.size());
@@ -143,7 +183,11 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
   cfg.jitter_log_mean = jmean;
   cfg.jitter_log_std = jstd;
   torch::manual_seed(o.seed);
-  model_ = RouteNet(cfg);
+  model_ = RouteNet(cfg);  // initialised on the CPU (same weights whatever the device)
+  model_->to(dev);
+  device_ = o.device;
+  // Inputs of the batches are built on the CPU and moved once per step.
+  const auto on_device = [&](ModelInput in) { return dev.is_cpu() ? in : in.to(dev); };
 
   torch::optim::Adam opt(model_->parameters(), torch::optim::AdamOptions(o.lr));
   std::mt19937_64 rng(o.seed);
@@ -173,7 +217,7 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
       std::vector<SampleTensors> parts;
       for (std::size_t k = b; k < std::min(order.size(), b + static_cast<std::size_t>(o.batch_size)); ++k)
         parts.push_back(raw[order[k]]);
-      const ModelInput in = make_input(batch(parts), norm_);
+      const ModelInput in = on_device(make_input(batch(parts), norm_));
       opt.zero_grad();
       const RouteNetOutput out = model_->forward(in);
       const Objective obj = objective(out, in.x.labels, model_->config(), o);
@@ -343,7 +387,7 @@ Trainer Trainer::load(const std::filesystem::path& dir) {
   const auto weights = dir / "weights.pt";
   if (!std::filesystem::exists(weights)) throw Error("checkpoint: missing " + weights.string());
   try {
-    torch::load(t.model_, weights.string());
+    torch::load(t.model_, weights.string(), at::Device(at::kCPU));
   } catch (const c10::Error& e) {
     throw Error("checkpoint " + weights.string() + ": cannot load the weights: " + e.what_without_backtrace());
   }

@@ -1,7 +1,8 @@
 // Training and use of a RouteNet-Fermi model on net::Samples: fit with early stopping on the
 // validation delay MAPE, per-path predictions, metrics, per-sample losses (for the filter model),
 // per-sample embeddings, and checkpoints (weights + config + Normalizer in one folder, written
-// atomically). Seeded: on the CPU, the same seed and thread count give the same model.
+// atomically). Seeded: on the CPU, the same seed and thread count give the same model. Runs on the CPU
+// (default) or on a CUDA GPU when asked (ComputeDevice).
 #pragma once
 
 #include <torch/torch.h>
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "model/features.hpp"
@@ -16,6 +18,16 @@
 #include "net/sample.hpp"
 
 namespace autoopt::model {
+
+// Where the model and its inputs live.
+enum class ComputeDevice { cpu, cuda };
+
+// "cpu" or "cuda"; anything else throws autoopt::Error naming the accepted values.
+[[nodiscard]] ComputeDevice parse_device(std::string_view name);
+[[nodiscard]] std::string_view device_name(ComputeDevice d) noexcept;
+// The libtorch device for `d`. Throws autoopt::Error when CUDA is asked for but the linked libtorch
+// has no CUDA support or sees no GPU.
+[[nodiscard]] at::Device resolve_device(ComputeDevice d);
 
 struct FitOptions {
   int epochs = 30;
@@ -26,6 +38,7 @@ struct FitOptions {
   double jitter_weight = 0.1; // weight of the jitter MSE (z-scored log variance) in the loss
   double loss_weight = 0.1;   // weight of the drop-ratio BCE in the loss
   double grad_clip = 1.0;     // max global gradient norm; <= 0 disables clipping
+  ComputeDevice device = ComputeDevice::cpu;  // where to train (the trainer keeps it afterwards)
 };
 
 struct EpochLog {
@@ -67,6 +80,11 @@ class Trainer {
   FitReport fit(std::span<const net::Sample> train, std::span<const net::Sample> val,
                 const FitOptions& options);
 
+  // Moves the model to `d` (resolve_device's errors); later fit/predict/evaluate/... run there.
+  // Checkpoints are device-independent: load() gives a CPU model.
+  void set_device(ComputeDevice d);
+  [[nodiscard]] ComputeDevice device() const noexcept { return device_; }
+
   [[nodiscard]] std::vector<PathPredictions> predict(std::span<const net::Sample> samples);
   // Samples must have results.
   [[nodiscard]] Metrics evaluate(std::span<const net::Sample> samples);
@@ -87,13 +105,14 @@ class Trainer {
   [[nodiscard]] const Normalizer& normalizer() const noexcept { return norm_; }
 
  private:
-  // Runs the model (eval mode, no grad) over `samples` in chunks; calls fn(input, output, first)
+  // Runs the model (eval mode, inference mode) over `samples` in chunks; calls fn(input, output, first)
   // for each chunk, `first` being the index of the chunk's first sample.
   template <class Fn>
   void run_chunks(std::span<const net::Sample> samples, bool need_labels, const char* what, Fn&& fn);
 
   RouteNet model_;
   Normalizer norm_;
+  ComputeDevice device_ = ComputeDevice::cpu;
 };
 
 }  // namespace autoopt::model

@@ -203,16 +203,18 @@ TEST(MpOpsTorch, BadInputsAreRefusedWithClearMessages) {
   EXPECT_THROW((void)gather_rows(src, torch::Tensor()), std::invalid_argument);
 }
 
-TEST(MpOpsTorch, CudaAvailabilityIsConsistent) {
-  // Without the CUDA glue a CUDA tensor must be refused with a clear error, never reach a kernel.
+TEST(MpOpsTorch, CudaTensorsGiveTheCpuResults) {
+  // CUDA tensors run our kernels with the CUDA glue, libtorch's index_select / index_add_ without.
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   const torch::Tensor src = torch::randn({4, 3}, torch::dtype(torch::kFloat).device(torch::kCUDA));
-  const torch::Tensor idx = torch::tensor({1, 2}, torch::kLong).to(torch::kCUDA);
-  if (autoopt::kernels::torch_cuda_glue_built()) {
-    EXPECT_TRUE(torch::equal(gather_rows(src, idx).cpu(), src.cpu().index_select(0, idx.cpu())));
-  } else {
-    EXPECT_NE(message_of([&] { (void)gather_rows(src, idx); }).find("no CUDA glue"), std::string::npos);
-  }
+  const torch::Tensor idx = torch::tensor({1, 2, 1}, torch::kLong).to(torch::kCUDA);
+  EXPECT_TRUE(torch::equal(gather_rows(src, idx).cpu(), src.cpu().index_select(0, idx.cpu())));
+  const torch::Tensor sum = segment_sum(src.narrow(0, 0, 3), idx, 4).cpu();
+  const torch::Tensor ref = torch::zeros({4, 3}).index_add_(0, idx.cpu(), src.cpu().narrow(0, 0, 3));
+  EXPECT_TRUE(torch::allclose(sum, ref, 1e-6, 1e-6));
+  EXPECT_NE(message_of([&] { (void)gather_rows(src, torch::tensor({0, 4}, torch::kLong).to(torch::kCUDA)); })
+                .find("index[1] = 4 is outside [0, 4)"),
+            std::string::npos);
 }
 
 }  // namespace

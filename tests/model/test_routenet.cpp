@@ -1,6 +1,8 @@
-// RouteNet-Fermi network: config text round trip and bad text, the grouping of hops by position,
-// output shapes for a batch of two samples, and the delay readout with a zeroed occupancy head equal
-// to the transmission times computed by hand on the spec §10 3-node example.
+// RouteNet-Fermi network: config text round trip and bad text, the grouping of hops by position (slot
+// order), output shapes for a batch of two samples, the delay readout with a zeroed occupancy head
+// equal to the transmission times computed by hand on the spec §10 3-node example, and the network's
+// outputs and gradients (training path) and inference outputs (the CPU cache-blocked path) equal to a
+// straightforward reference written here with libtorch's GRUCell and index_select / index_add.
 #include "model/routenet.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "net/error.hpp"
+#include "synthetic_samples.hpp"
 
 namespace {
 
@@ -143,14 +146,140 @@ TEST(RouteNetConfig, TextRoundTripAndBadText) {
 
 TEST(RouteNet, HopsGroupedByPosition) {
   const model::ModelInput in = model::make_input(model::featurize(three_node()), model::Normalizer());
-  // Path lengths 1, 2, 1, 1, 2, 1: six hops at position 0, two at position 1 (paths 1 and 4).
+  // Path lengths 1, 2, 1, 1, 2, 1: slot order (longest first, ties in path order) 1, 4, 0, 2, 3, 5;
+  // six hops at position 0, two at position 1 (paths 1 and 4, slots 0 and 1).
+  EXPECT_EQ(ints(in.path_order), (std::vector<std::int64_t>{1, 4, 0, 2, 3, 5}));
+  EXPECT_EQ(ints(in.path_rank), (std::vector<std::int64_t>{2, 0, 3, 4, 1, 5}));
   ASSERT_EQ(in.pos_count, (std::vector<std::int64_t>{6, 2}));
-  EXPECT_EQ(ints(in.pos_path), (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 1, 4}));
-  EXPECT_EQ(ints(in.pos_hop), (std::vector<std::int64_t>{0, 1, 3, 4, 5, 7, 2, 6}));
+  EXPECT_EQ(ints(in.pos_path), (std::vector<std::int64_t>{1, 4, 0, 2, 3, 5, 1, 4}));
+  EXPECT_EQ(ints(in.pos_hop), (std::vector<std::int64_t>{1, 5, 0, 3, 4, 7, 2, 6}));
   EXPECT_TRUE(torch::equal(in.pos_link, in.x.path_to_link.index_select(0, in.pos_hop)));
   EXPECT_TRUE(torch::equal(in.pos_queue, in.x.path_to_queue.index_select(0, in.pos_hop)));
-  EXPECT_EQ(in.pos_active[1].sum().item<double>(), 2.0);
+  EXPECT_TRUE(torch::equal(in.pos_path, in.x.hop_path.index_select(0, in.pos_hop)));
+  EXPECT_TRUE(torch::equal(in.x.hop_position.index_select(0, in.pos_hop),
+                           torch::tensor({0, 0, 0, 0, 0, 0, 1, 1}, torch::kLong)));
 }
+
+// The network computed the plain way: hops grouped by position with index_select, every path padded
+// through every position (h <- h with the active rows replaced), libtorch's GRUCell on the
+// concatenated (queue, link) state per hop, index_add for the sums.
+struct Reference {
+  at::Tensor delay, jitter_z, loss_logit, path_state, link_state, queue_state;
+};
+
+Reference reference_forward(model::RouteNet& net, const model::ModelInput& in) {
+  const auto mods = net->named_children();
+  const auto seq = [&](const char* name, const at::Tensor& x) {
+    return std::dynamic_pointer_cast<torch::nn::SequentialImpl>(mods[name])->forward(x);
+  };
+  const auto gru = [&](const char* name, const at::Tensor& x, const at::Tensor& h) {
+    return std::dynamic_pointer_cast<torch::nn::GRUCellImpl>(mods[name])->forward(x, h);
+  };
+  const auto& x = in.x;
+  const std::int64_t P = x.num_paths(), L = x.num_links(), Q = x.num_queues();
+  const std::int64_t max_len = x.hop_position.max().item<std::int64_t>() + 1;
+  std::vector<at::Tensor> hops_at;
+  for (std::int64_t p = 0; p < max_len; ++p) hops_at.push_back((x.hop_position == p).nonzero().squeeze(1));
+  at::Tensor h = seq("path_embed", x.path_x);
+  at::Tensor link = seq("link_embed", x.link_x);
+  at::Tensor queue = seq("queue_embed", x.queue_x);
+  at::Tensor after, after_hops;
+  for (std::int64_t it = 0; it < net->config().iterations; ++it) {
+    std::vector<at::Tensor> before_v, after_v;
+    for (const auto& hops : hops_at) {
+      const at::Tensor paths = x.hop_path.index_select(0, hops);
+      const at::Tensor hop_in = at::cat({queue.index_select(0, x.path_to_queue.index_select(0, hops)),
+                                         link.index_select(0, x.path_to_link.index_select(0, hops))},
+                                        1);
+      const at::Tensor h_prev = h.index_select(0, paths);
+      const at::Tensor h_next = gru("path_update", hop_in, h_prev);
+      before_v.push_back(h_prev);
+      after_v.push_back(h_next);
+      h = h.index_copy(0, paths, h_next);
+    }
+    const at::Tensor all_hops = at::cat(hops_at);
+    const at::Tensor msg = at::zeros({Q, h.size(1)}, h.options())
+                               .index_add(0, x.path_to_queue.index_select(0, all_hops), at::cat(before_v));
+    queue = gru("queue_update", msg, queue);
+    link = gru("link_update", at::zeros({L, queue.size(1)}, queue.options()).index_add(0, x.queue_to_link, queue),
+               link);
+    after = at::cat(after_v);
+    after_hops = all_hops;
+  }
+  const double scale = net->config().occupancy_scale;
+  const at::Tensor occ = std::dynamic_pointer_cast<torch::nn::LinearImpl>(mods["occupancy_out"])
+                             ->forward(seq("occupancy_head", after))
+                             .squeeze(1) *
+                         scale;
+  const at::Tensor hop_paths = x.hop_path.index_select(0, after_hops);
+  const at::Tensor cap = in.capacity.index_select(0, x.path_to_link.index_select(0, after_hops));
+  const at::Tensor zero = at::zeros({P}, occ.options());
+  Reference r;
+  r.delay = zero.index_add(0, hop_paths, occ / cap) + in.pkt_size * zero.index_add(0, hop_paths, 1.0 / cap);
+  r.jitter_z = seq("jitter_head", h).squeeze(1);
+  r.loss_logit = seq("loss_head", h).squeeze(1);
+  r.path_state = h;
+  r.link_state = link;
+  r.queue_state = queue;
+  return r;
+}
+
+// max |a - b| / max(max |b|, tiny).
+double rel_err(const at::Tensor& a, const at::Tensor& b) {
+  const at::Tensor ad = a.detach().to(torch::kDouble), bd = b.detach().to(torch::kDouble);
+  return (ad - bd).abs().max().item<double>() / std::max(bd.abs().max().item<double>(), 1e-300);
+}
+
+void expect_matches_reference(torch::ScalarType dtype, double tol) {
+  torch::set_num_threads(1);
+  torch::manual_seed(11);
+  std::vector<model::SampleTensors> parts{model::featurize(three_node(), {.dtype = dtype}),
+                                          model::featurize(autoopt::testing::synthetic_sample(9, 5, false), {.dtype = dtype}),
+                                          model::featurize(line(6, 2e4), {.dtype = dtype})};
+  const model::ModelInput in = model::make_input(model::batch(parts), model::Normalizer::fit(parts));
+  model::RouteNetConfig cfg;
+  cfg.iterations = 3;
+  cfg.occupancy_scale = 900;
+  model::RouteNet net(cfg);
+  net->to(dtype);
+  const std::string tag = std::string(c10::toString(dtype));
+
+  // Training path (autograd) against the reference, outputs and gradients.
+  const model::RouteNetOutput out = net->forward(in);
+  const Reference ref = reference_forward(net, in);
+  EXPECT_LE(rel_err(out.delay, ref.delay), tol) << tag;
+  EXPECT_LE(rel_err(out.jitter_z, ref.jitter_z), tol) << tag;
+  EXPECT_LE(rel_err(out.loss_logit, ref.loss_logit), tol) << tag;
+  EXPECT_LE(rel_err(out.path_state, ref.path_state), tol) << tag;
+  EXPECT_LE(rel_err(out.link_state, ref.link_state), tol) << tag;
+  EXPECT_LE(rel_err(out.queue_state, ref.queue_state), tol) << tag;
+  const auto loss_of = [](const at::Tensor& d, const at::Tensor& j, const at::Tensor& l) {
+    return (d * 1e3).pow(2).sum() + j.pow(2).sum() + l.sum();
+  };
+  net->zero_grad();
+  loss_of(out.delay, out.jitter_z, out.loss_logit).backward();
+  std::vector<at::Tensor> grads;
+  for (const auto& p : net->parameters()) grads.push_back(p.grad().clone());
+  net->zero_grad();
+  loss_of(ref.delay, ref.jitter_z, ref.loss_logit).backward();
+  const auto params = net->named_parameters();
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    EXPECT_LE(rel_err(grads[i], params[i].value().grad()), tol * 10) << tag << " " << params[i].key();
+  }
+
+  // Inference (the CPU cache-blocked path) against the same reference.
+  const c10::InferenceMode guard;
+  const model::RouteNetOutput inf = net->forward(in);
+  EXPECT_LE(rel_err(inf.delay, ref.delay), tol) << tag;
+  EXPECT_LE(rel_err(inf.jitter_z, ref.jitter_z), tol) << tag;
+  EXPECT_LE(rel_err(inf.loss_logit, ref.loss_logit), tol) << tag;
+  EXPECT_LE(rel_err(inf.path_state, ref.path_state), tol) << tag;
+  EXPECT_LE(rel_err(inf.queue_state, ref.queue_state), tol) << tag;
+}
+
+TEST(RouteNet, MatchesTheReferenceInDouble) { expect_matches_reference(torch::kDouble, 1e-12); }
+
+TEST(RouteNet, MatchesTheReferenceInFloat) { expect_matches_reference(torch::kFloat, 1e-5); }
 
 TEST(RouteNet, OutputShapesForABatchOfTwo) {
   torch::set_num_threads(1);
