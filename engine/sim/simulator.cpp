@@ -211,11 +211,11 @@ struct FlowState {
       case SizeDist::Uniform: return std::floor(size_a + rng.uniform() * (size_b - size_a + 1.0));
       case SizeDist::Binomial: return (rng.next() >> 63U) != 0U ? size_b : size_a;
       case SizeDist::Generic: {
+        // The first candidate whose cumulative probability exceeds u (the last one if none does):
+        // a binary search, so distributions with many candidates cost O(log n) per packet.
         const double u = rng.uniform() * cand_cum.back();
-        for (std::size_t i = 0; i + 1 < cand_cum.size(); ++i) {
-          if (u < cand_cum[i]) return cand_size[i];
-        }
-        return cand_size.back();
+        const auto it = std::upper_bound(cand_cum.begin(), cand_cum.end() - 1, u);
+        return cand_size[static_cast<std::size_t>(it - cand_cum.begin())];
       }
       case SizeDist::Trace: break;
     }
