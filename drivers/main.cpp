@@ -20,6 +20,9 @@ constexpr const char* kUsage =
     "  convert   GNNet <-> HDF5 shard store (shares samples among MPI ranks)\n"
     "  simulate  simulate a reference-simulator input folder (or re-simulate a dataset) into a GNNet\n"
     "            dataset (shares samples among MPI ranks and threads)\n"
+    "  generate  Stage 1: generate, simulate and store small-network candidates (resumable)\n"
+    "  fit-topology  fit the power-law topology generator to real topologies (Topology Zoo)\n"
+    "  report    report indicators RUN [--reference DIR]: indicator plots (HTML) and distances\n"
 #ifdef AUTOOPT_WITH_MODEL
     "  train     train a RouteNet-Fermi model on a dataset with results\n"
     "  evaluate  per-size error table of a model on a dataset with results (CSV, JSON, SVG)\n"
@@ -40,6 +43,9 @@ int main(int argc, char** argv) {
     if (cmd == "info") return autoopt::cli::cmd_info(argc, argv, mpi);
     if (cmd == "convert") return autoopt::cli::cmd_convert(argc, argv, mpi);
     if (cmd == "simulate") return autoopt::cli::cmd_simulate(argc, argv, mpi);
+    if (cmd == "generate") return autoopt::cli::cmd_generate(argc, argv, mpi);
+    if (cmd == "fit-topology") return autoopt::cli::cmd_fit_topology(argc, argv, mpi);
+    if (cmd == "report") return autoopt::cli::cmd_report(argc, argv, mpi);
 #ifdef AUTOOPT_WITH_MODEL
     if (cmd == "train") return autoopt::cli::cmd_train(argc, argv, mpi);
     if (cmd == "evaluate") return autoopt::cli::cmd_evaluate(argc, argv, mpi);

@@ -12,7 +12,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev libfaiss-dev libopenblas0-pthread
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
-  libarchive-dev zlib1g-dev
+  libarchive-dev zlib1g-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3
 )
