@@ -15,5 +15,7 @@ int cmd_report(int argc, char** argv, const run::MpiSession& mpi);        // cmd
 int cmd_train(int argc, char** argv, const run::MpiSession& mpi);
 int cmd_evaluate(int argc, char** argv, const run::MpiSession& mpi);
 int cmd_predict(int argc, char** argv, const run::MpiSession& mpi);
+int cmd_run(int argc, char** argv, const run::MpiSession& mpi);       // cmd_run.cpp: the whole pipeline
+int cmd_optimize(int argc, char** argv, const run::MpiSession& mpi);  // cmd_optimize.cpp: Stage 2 alone
 
 }  // namespace autoopt::cli

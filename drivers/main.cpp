@@ -27,6 +27,9 @@ constexpr const char* kUsage =
     "  train     train a RouteNet-Fermi model on a dataset with results\n"
     "  evaluate  per-size error table of a model on a dataset with results (CSV, JSON, SVG)\n"
     "  predict   per-path predictions of a model as CSV (shares samples among MPI ranks)\n"
+    "  run       the whole pipeline: Stage 1 -> Stage 2 -> final model -> evaluation -> report\n"
+    "            (presets in configs/: quick, paper; resumable)\n"
+    "  optimize  Stage 2 alone on an existing dataset: keep a fraction of it, report the accuracy lost\n"
 #endif
     ;
 
@@ -50,6 +53,8 @@ int main(int argc, char** argv) {
     if (cmd == "train") return autoopt::cli::cmd_train(argc, argv, mpi);
     if (cmd == "evaluate") return autoopt::cli::cmd_evaluate(argc, argv, mpi);
     if (cmd == "predict") return autoopt::cli::cmd_predict(argc, argv, mpi);
+    if (cmd == "run") return autoopt::cli::cmd_run(argc, argv, mpi);
+    if (cmd == "optimize") return autoopt::cli::cmd_optimize(argc, argv, mpi);
 #endif
     std::fprintf(stderr, "autoopt: unknown command '%s'\n\n%s", argv[1], kUsage);
     return 2;
