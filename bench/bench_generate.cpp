@@ -267,9 +267,10 @@ int bench_main(int argc, char** argv) {
   std::fflush(stdout);
 
   const auto t0 = std::chrono::steady_clock::now();
-  const gen::IndicatorSet ind_ours = gen::collect_indicators(o.out / "ours" / "shards");
-  const gen::IndicatorSet ind_base = gen::collect_indicators(o.out / "quickstart" / "shards");
-  const gen::IndicatorSet ind_ref = reference_indicators(o);
+  gen::IndicatorSet ind_ours = gen::collect_indicators(o.out / "ours" / "shards");
+  gen::IndicatorSet ind_base = gen::collect_indicators(o.out / "quickstart" / "shards");
+  gen::IndicatorSet ind_ref = reference_indicators(o);
+  for (gen::IndicatorSet* s : {&ind_ours, &ind_base, &ind_ref}) s->sort_values();
   const double read_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("\nindicators read in %.1f s: ours %zu samples (%s), quickstart %zu (%s), reference %zu (%s)\n\n",
               read_s, ind_ours.samples(), ind_ours.size_label().c_str(), ind_base.samples(),

@@ -103,11 +103,13 @@ int report_indicators(int argc, char** argv) {
 
   const bool quiet = a.flag("quiet");
   gen::ReportLabels labels;
-  const gen::IndicatorSet cand = read_set(dataset, "indicators " + short_name(run_path), max_samples, quiet);
+  gen::IndicatorSet cand = read_set(dataset, "indicators " + short_name(run_path), max_samples, quiet);
+  cand.sort_values();  // once here, instead of again in every table and plot
   labels.candidates = short_name(run_path) + " (" + cand.size_label() + ")";
   std::optional<gen::IndicatorSet> ref;
   if (!reference.empty()) {
     ref = read_set(reference, "indicators " + short_name(reference), max_samples, quiet);
+    ref->sort_values();
     labels.reference = short_name(reference) + " (" + ref->size_label() + ")";
     if (labels.reference == labels.candidates) {
       labels.candidates += " [candidates]";

@@ -22,7 +22,7 @@ std::vector<double> sorted_checked(std::span<const double> v, const char* what, 
                   " distribution is not finite");
     }
   }
-  std::sort(out.begin(), out.end());
+  if (!std::is_sorted(out.begin(), out.end())) std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -80,7 +80,7 @@ ValueStats value_stats(std::span<const double> values) {
     return st;
   }
   std::vector<double> s(values.begin(), values.end());
-  std::sort(s.begin(), s.end());
+  if (!std::is_sorted(s.begin(), s.end())) std::sort(s.begin(), s.end());
   double sum = 0.0;
   for (const double v : s) sum += v;
   st.mean = sum / static_cast<double>(s.size());

@@ -30,9 +30,9 @@ constexpr std::array<IndicatorInfo, kNumIndicators> kCatalog{{
      true, "sqrt(jitter) / mean delay of each path with delivered packets (jitter is the delay variance)."},
     {Indicator::PathLoss, "path_loss", "Path loss ratio", "1", Scope::Path, false, true,
      "Dropped packets divided by generated packets of each path that generated packets."},
-    {Indicator::PathBandwidth, "path_bandwidth", "Path bandwidth / mean link capacity", "1", Scope::Path, true,
-     true, "Offered traffic of each path (sum of its flows' EqLambda, bit/s) divided by the mean capacity of "
-           "the network's links."},
+    {Indicator::PathBandwidth, "path_bandwidth", "Path bandwidth / mean path bandwidth", "1", Scope::Path, true,
+     true, "Offered traffic of each path (sum of its flows' EqLambda, bit/s) divided by the mean offered "
+           "traffic of the network's paths (how unevenly the traffic is spread over the pairs)."},
     {Indicator::PathLength, "path_length", "Path length / diameter", "1", Scope::Path, false, true,
      "Hops of each path divided by the network's hop diameter."},
     {Indicator::NodeDegree, "node_degree", "Node degree / mean degree", "1", Scope::Node, false, true,
@@ -184,9 +184,6 @@ void IndicatorSet::add(const net::Sample& sample) {
   };
 
   // Per node: degree relative to the mean degree.
-  double mean_capacity = 0.0;
-  for (const net::Link& l : topo.links) mean_capacity += l.bandwidth_bps;
-  if (!topo.links.empty()) mean_capacity /= static_cast<double>(topo.links.size());
   if (n > 0 && !topo.links.empty()) {
     const double mean_degree = static_cast<double>(topo.links.size()) / n;
     for (int i = 0; i < n; ++i) {
@@ -223,6 +220,7 @@ void IndicatorSet::add(const net::Sample& sample) {
   // Per path.
   const int diam = diameter(topo, index);
   std::size_t undelivered = 0;
+  std::vector<std::pair<double, std::string>> offered_per_path;  // path_bandwidth, normalised below
   for (int s = 0; s < n; ++s) {
     for (int d = 0; d < n; ++d) {
       if (s == d) continue;
@@ -264,7 +262,7 @@ void IndicatorSet::add(const net::Sample& sample) {
       } else {
         offered = st->avg_bw_bps;
       }
-      if (mean_capacity > 0.0) put(Indicator::PathBandwidth, offered / mean_capacity, where);
+      offered_per_path.emplace_back(offered, where);
 
       // Result indicators.
       if (st == nullptr) continue;
@@ -287,6 +285,15 @@ void IndicatorSet::add(const net::Sample& sample) {
     }
   }
 
+  // path_bandwidth: relative to the sample's mean offered traffic per path (scale-free: the absolute
+  // share of a link's capacity shrinks as a bigger network routes more paths over each link).
+  double offered_sum = 0.0;
+  for (const auto& [offered, where] : offered_per_path) offered_sum += offered;
+  if (offered_sum > 0.0) {
+    const double mean_offered = offered_sum / static_cast<double>(offered_per_path.size());
+    for (const auto& [offered, where] : offered_per_path) put(Indicator::PathBandwidth, offered / mean_offered, where);
+  }
+
   for (std::size_t i = 0; i < values_.size(); ++i) {
     values_[i].insert(values_[i].end(), fresh[i].begin(), fresh[i].end());
   }
@@ -294,6 +301,12 @@ void IndicatorSet::add(const net::Sample& sample) {
   if (res == nullptr) ++samples_without_results_;
   undelivered_paths_ += undelivered;
   ++sizes_[n];
+}
+
+void IndicatorSet::sort_values() {
+  for (std::vector<double>& v : values_) {
+    if (!std::is_sorted(v.begin(), v.end())) std::sort(v.begin(), v.end());
+  }
 }
 
 IndicatorSet sample_indicators(const net::Sample& sample) {

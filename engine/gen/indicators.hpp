@@ -86,6 +86,9 @@ class IndicatorSet {
   void add(const net::Sample& sample);
   // Appends everything of another set.
   void merge(const IndicatorSet& other);
+  // Sorts every indicator's values ascending (the distributions are unchanged; the per-sample order
+  // is lost). Reports and distances then skip their own sorting (they check std::is_sorted first).
+  void sort_values();
 
   [[nodiscard]] std::span<const double> values(Indicator id) const noexcept;
   // By catalogue name; throws autoopt::Error naming the known indicators for an unknown name.

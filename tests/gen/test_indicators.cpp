@@ -36,9 +36,9 @@ TEST(Indicators, HandMadeSampleMatchesHandComputation) {
 
   // Paths in row-major pair order: 0->1, 0->2, 1->0, 2->0, 2->1 (1->2 carries nothing).
   expect_values(set.values(Indicator::PathLoss), {0.05, 0.0, 0.0, 1.0, 0.25}, "path_loss");
-  // Mean capacity (10k+10k+20k+20k)/4 = 15000.
-  expect_values(set.values(Indicator::PathBandwidth), {2000.0 / 15000, 0.1, 0.06, 0.04, 1000.0 / 15000},
-                "path_bandwidth");
+  // Offered traffic 2000, 1500, 900, 600, 1000 bit/s: mean 1200.
+  expect_values(set.values(Indicator::PathBandwidth),
+                {2000.0 / 1200, 1500.0 / 1200, 900.0 / 1200, 600.0 / 1200, 1000.0 / 1200}, "path_bandwidth");
   // Diameter 2 hops.
   expect_values(set.values(Indicator::PathLength), {0.5, 1.0, 0.5, 1.0, 0.5}, "path_length");
   // Delivered paths only (2->0 has none).
@@ -212,7 +212,13 @@ TEST(IndicatorsShared, ValidationSamplesAreFiniteAndInRange) {
   in_range(Indicator::PathDelayNorm, 0.99, 1e4);
   in_range(Indicator::PathJitterCv, 0.0, 100.0);
   in_range(Indicator::PathLoss, 0.0, 1.0);
-  in_range(Indicator::PathBandwidth, 1e-9, 1.0);
+  in_range(Indicator::PathBandwidth, 1e-9, 50.0);
+  {  // Relative to the sample's mean: each sample's values average to 1.
+    const auto bw = set.values(Indicator::PathBandwidth);
+    double sum = 0.0;
+    for (const double v : bw) sum += v;
+    EXPECT_NEAR(sum / static_cast<double>(bw.size()), 1.0, 1e-9);
+  }
   in_range(Indicator::PathLength, 1e-9, 1.0);  // minimum-hop routing: at most the diameter
   in_range(Indicator::NodeDegree, 1e-9, 50.0);
   // Every off-diagonal pair carries one flow: 50*49 paths per sample; 50 degrees per sample.
