@@ -126,10 +126,9 @@ class SortedValues {
   std::vector<std::vector<double>> cand_, ref_;
 };
 
-std::string plot(bool cdf, Indicator id, const SortedValues& values, const ReportLabels& labels,
-                 const std::string& title_prefix = "") {
+std::string plot_series(bool cdf, Indicator id, std::span<const svg::Series> series,
+                        const std::string& title_prefix) {
   const IndicatorInfo& info = indicator_info(id);
-  const auto series = values.series(id, labels);
   svg::PlotOptions o;
   o.title = title_prefix + std::string(info.title) + (cdf ? " - CDF" : " - histogram");
   o.x_label = x_label(info);
@@ -139,6 +138,12 @@ std::string plot(bool cdf, Indicator id, const SortedValues& values, const Repor
   o.log_x = info.log_scale || (loss && !cdf);
   o.clip = loss && !cdf ? 0.001 : clip_of(id);
   return cdf ? svg::cdf_plot(series, o) : svg::histogram_plot(series, o);
+}
+
+std::string plot(bool cdf, Indicator id, const SortedValues& values, const ReportLabels& labels,
+                 const std::string& title_prefix = "") {
+  const auto series = values.series(id, labels);
+  return plot_series(cdf, id, series, title_prefix);
 }
 
 std::string set_line(const IndicatorSet& set, const std::string& label) {
@@ -312,6 +317,22 @@ std::string indicator_report_text(const IndicatorSet& cand, const IndicatorSet* 
 
 std::string indicator_report_html(const IndicatorSet& cand, const IndicatorSet* ref, const ReportLabels& labels) {
   return html_of(cand, ref, labels, table_of(cand, ref));
+}
+
+std::string indicator_plots_svg(Indicator id, std::span<const LabeledIndicatorSet> sets,
+                                const std::string& title_prefix) {
+  std::vector<std::vector<double>> sorted;  // sorted once for both plots
+  std::vector<std::string> names;
+  for (const LabeledIndicatorSet& s : sets) {
+    if (s.set == nullptr) continue;
+    const auto v = s.set->values(id);
+    sorted.emplace_back(v.begin(), v.end());
+    std::sort(sorted.back().begin(), sorted.back().end());
+    names.push_back(s.label);
+  }
+  std::vector<svg::Series> series;
+  for (std::size_t i = 0; i < sorted.size(); ++i) series.push_back({names[i], sorted[i]});
+  return plot_series(true, id, series, title_prefix) + plot_series(false, id, series, title_prefix);
 }
 
 ReportFiles write_indicator_report(const fs::path& out_dir, const IndicatorSet& cand, const IndicatorSet* ref,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <span>
 #include <string>
 
 #include "gen/distance.hpp"
@@ -32,6 +33,18 @@ struct ReportFiles {
                                                 const ReportLabels& labels);
 // A fixed-width table for the terminal.
 [[nodiscard]] std::string indicator_report_text(const IndicatorSet& candidates, const IndicatorSet* reference);
+
+// One named set for the multi-set plots below (non-owning; a null set is left out).
+struct LabeledIndicatorSet {
+  std::string label;
+  const IndicatorSet* set = nullptr;
+};
+
+// The CDF and the histogram of one indicator with every (non-null) set overlaid in order (colours
+// svg::series_color(0), (1), ...), with the same per-indicator axis choices as the report page: two
+// <svg> elements to inline in a page. `title_prefix` starts each plot's title (e.g. "(a) ").
+[[nodiscard]] std::string indicator_plots_svg(Indicator id, std::span<const LabeledIndicatorSet> sets,
+                                              const std::string& title_prefix = "");
 
 // Writes <out_dir>/indicators.html, indicators.csv and indicators.json (creating out_dir).
 ReportFiles write_indicator_report(const std::filesystem::path& out_dir, const IndicatorSet& candidates,

@@ -137,16 +137,9 @@ std::string axes(const Frame& f, const PlotOptions& o, const std::string& y_labe
   return s;
 }
 
-std::string legend(const Frame& f, const std::vector<Prepared>& ps, bool bottom) {
-  std::vector<std::string> labels;
+std::string legend_of(const Frame& f, const std::vector<std::string>& labels, bool bottom) {
   std::size_t longest = 0;
-  for (const Prepared& p : ps) {
-    std::string l = p.name + " (n=" + std::to_string(p.sorted.size());
-    if (p.not_shown > 0) l += "; " + std::to_string(p.not_shown) + " <= 0 not shown";
-    l += ")";
-    longest = std::max(longest, l.size());
-    labels.push_back(std::move(l));
-  }
+  for (const std::string& l : labels) longest = std::max(longest, l.size());
   const double width = 30 + 6.2 * static_cast<double>(longest);
   const double x = std::max(f.L + 4, f.W - f.R - width - 6);
   const double line_h = 15;
@@ -161,6 +154,17 @@ std::string legend(const Frame& f, const std::vector<Prepared>& ps, bool bottom)
     s += "<text x=\"" + fx(x + 25) + "\" y=\"" + fx(y + 1) + "\">" + escape(labels[i]) + "</text>\n";
   }
   return s;
+}
+
+std::string legend(const Frame& f, const std::vector<Prepared>& ps, bool bottom) {
+  std::vector<std::string> labels;
+  for (const Prepared& p : ps) {
+    std::string l = p.name + " (n=" + std::to_string(p.sorted.size());
+    if (p.not_shown > 0) l += "; " + std::to_string(p.not_shown) + " <= 0 not shown";
+    l += ")";
+    labels.push_back(std::move(l));
+  }
+  return legend_of(f, labels, bottom);
 }
 
 std::string no_data(const Frame& f) {
@@ -341,6 +345,83 @@ std::string histogram_plot(std::span<const Series> series, const PlotOptions& o)
          "\" stroke-width=\"1.6\"/>\n";
   }
   if (!ps.empty()) s += legend(f, ps, false);
+  s += "</svg>\n";
+  return s;
+}
+
+std::string line_plot(std::span<const XYSeries> series, const PlotOptions& o) {
+  const auto finite = [](double x, double y) { return std::isfinite(x) && std::isfinite(y); };
+  double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin, ymin = 0.0, ymax = -xmin;
+  bool any = false, all_x_positive = true;
+  for (const XYSeries& s : series) {
+    const std::size_t n = std::min(s.x.size(), s.y.size());
+    for (std::size_t k = 0; k < n; ++k) {
+      if (!finite(s.x[k], s.y[k])) continue;
+      any = true;
+      xmin = std::min(xmin, s.x[k]);
+      xmax = std::max(xmax, s.x[k]);
+      ymin = std::min(ymin, s.y[k]);
+      ymax = std::max(ymax, s.y[k]);
+      all_x_positive = all_x_positive && s.x[k] > 0.0;
+    }
+  }
+  const bool log_x = o.log_x && any && all_x_positive;
+  if (!any) {
+    xmin = 0.0;
+    xmax = 1.0;
+    ymax = 1.0;
+  }
+  if (xmin == xmax) {
+    if (log_x) {
+      xmin /= 2.0;
+      xmax *= 2.0;
+    } else {
+      const double w = xmin == 0.0 ? 1.0 : std::abs(xmin) * 0.1;
+      xmin -= w;
+      xmax += w;
+    }
+  }
+  if (!(ymax > ymin)) ymax = ymin + 1.0;
+  const double span = ymax - ymin;
+  const double ybot = ymin < 0.0 ? ymin - 0.05 * span : 0.0;
+  double ytop = ymax + 0.08 * span;
+  const std::vector<double> yt = linear_ticks(ybot, ytop, 5);
+  if (!yt.empty()) ytop = std::max(ytop, yt.back());
+  const Frame f{static_cast<double>(o.width), static_cast<double>(o.height), 64, 16, 34, 46, xmin, xmax, ybot, ytop,
+                log_x};
+  std::string s = open_svg(f, o);
+  s += axes(f, o, o.y_label);
+  if (!any) s += no_data(f);
+  std::vector<std::string> labels;
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const XYSeries& xy = series[i];
+    const std::string c(series_color(i));
+    const std::size_t n = std::min(xy.x.size(), xy.y.size());
+    std::string pts, marks;
+    std::size_t shown = 0;
+    const auto flush = [&] {
+      if (!pts.empty()) {
+        s += "<polyline fill=\"none\" stroke=\"" + c + "\" stroke-width=\"2\" points=\"" + pts + "\"/>\n";
+      }
+      pts.clear();
+    };
+    for (std::size_t k = 0; k < n; ++k) {
+      if (!finite(xy.x[k], xy.y[k])) {
+        flush();
+        continue;
+      }
+      ++shown;
+      const std::string px = fx(f.px(xy.x[k])), py = fx(f.py(xy.y[k]));
+      pts += (pts.empty() ? "" : " ") + px + "," + py;
+      marks += "<circle cx=\"" + px + "\" cy=\"" + py + "\" r=\"3\" fill=\"" + c + "\"/>\n";
+    }
+    flush();
+    s += marks;
+    std::string l = xy.name;
+    if (shown < n) l += " (" + std::to_string(n - shown) + " points n/a)";
+    labels.push_back(std::move(l));
+  }
+  if (!labels.empty()) s += legend_of(f, labels, false);
   s += "</svg>\n";
   return s;
 }

@@ -1,5 +1,5 @@
-// Minimal self-contained SVG plots (no dependencies): empirical CDFs and density histograms of
-// several named series on shared axes, with ticks, labels, a legend and an optional log x axis.
+// Minimal self-contained SVG plots (no dependencies): empirical CDFs, density histograms and x-y
+// line plots of several named series on shared axes, with ticks, labels, a legend and an optional log x axis.
 // The output is a well-formed <svg> element (text is XML-escaped) that can be written to a file or
 // inlined in HTML.
 #pragma once
@@ -50,6 +50,18 @@ struct PlotOptions {
 // Overlaid histograms on shared bins, each normalised to unit area (per unit x, or per decade on a
 // log axis), drawn as translucent step outlines.
 [[nodiscard]] std::string histogram_plot(std::span<const Series> series, const PlotOptions& options);
+
+// A named polyline: points (x[i], y[i]); x and y must have the same length (extra values are
+// ignored). A point with a non-finite coordinate breaks the line (no marker, no segment across it).
+struct XYSeries {
+  std::string name;
+  std::vector<double> x, y;
+};
+
+// Line plot of the series on shared axes (markers at the points, legend at the top right). The x
+// range spans all finite x (log axis when options.log_x and every x is positive); the y range
+// starts at 0 unless a value is negative. options.bins and options.clip are not used.
+[[nodiscard]] std::string line_plot(std::span<const XYSeries> series, const PlotOptions& options);
 
 // The colour of series i ("#1f77b4", ...), cycling.
 [[nodiscard]] std::string_view series_color(std::size_t i) noexcept;

@@ -55,6 +55,9 @@ struct RunReportInput {
   std::vector<std::string> ood_dropped;        // one line per sample dropped (rules or influence)
   // Indicators (any may be absent): all candidates, the selected training set, the validation set.
   std::optional<gen::IndicatorSet> candidates, selected, validation;
+  // Multiplies IterationLog::validation_mape / test_mape into percent for Table II: 100 when they
+  // are fractions (RouteNetFilter's, as model::SizeRow), 1 when the filter model already gives %.
+  double iteration_mape_scale = 100.0;
 };
 
 struct RunReportFiles {
