@@ -443,6 +443,17 @@ struct ShardColumns {
   Offsets s_rpairs{"samples/result_pairs_offsets", "rows of /results/pairs per sample (S+1 offsets)"};
   Offsets s_rflows{"samples/result_flows_offsets", "rows of /results/flows per sample (S+1 offsets)"};
   Offsets s_rports{"samples/result_ports_offsets", "rows of /results/ports per sample (S+1 offsets)"};
+  // link-path samples (Sample::link_paths; format version 2)
+  Offsets s_pflows{"samples/path_flows_offsets", "rows of /path_flows per sample (S+1 offsets)"};
+  Column<double> s_delay_unit{"samples/delay_unit_s", "unit of the source's delay labels, s"};
+  StringColumn pf_name{"path_flows/name", "the source's flow id"};
+  Column<std::uint8_t> pf_td{"path_flows/time_dist", "TimeDist code (1=CBR 4=OnOff)"};
+  Column<double> pf_traffic{"path_flows/traffic", "mean offered rate, bit/s"};
+  Column<double> pf_packets{"path_flows/packets", "mean offered packets/s"};
+  Column<double> pf_size{"path_flows/avg_pkt_size", "mean packet size, bits"};
+  Column<double> pf_delay{"path_flows/avg_delay", "measured mean delay, s (-1 = not measured)"};
+  Column<std::int32_t> pf_links{"path_flows/links", "link indices of each path, in order"};
+  Offsets pf_links_off{"path_flows/links_offsets", "rows of /path_flows/links per path flow"};
   // per node
   Column<std::uint8_t> n_policy{"nodes/policy", "scheduling policy: 0=FIFO 1=SP 2=WFQ 3=DRR"};
   Column<double> n_weights{"nodes/weights", "per-queue scheduling weights (WFQ, DRR)"};
@@ -555,6 +566,13 @@ struct ShardColumns {
                           static_cast<ColumnBase*>(&rq_size)}) {
       v.push_back(c);
     }
+    for (ColumnBase* c : {static_cast<ColumnBase*>(&s_pflows), static_cast<ColumnBase*>(&s_delay_unit),
+                          static_cast<ColumnBase*>(&pf_name), static_cast<ColumnBase*>(&pf_td),
+                          static_cast<ColumnBase*>(&pf_traffic), static_cast<ColumnBase*>(&pf_packets),
+                          static_cast<ColumnBase*>(&pf_size), static_cast<ColumnBase*>(&pf_delay),
+                          static_cast<ColumnBase*>(&pf_links), static_cast<ColumnBase*>(&pf_links_off)}) {
+      v.push_back(c);
+    }
     return v;
   }
 
@@ -571,6 +589,7 @@ struct ShardColumns {
     check_string(s.routing_name, "samples/routing_name");
     check_string(s.dataset_tag, "samples/dataset_tag");
     if (s.results.has_value()) check_string(s.results->run.status, "results/status");
+    for (const net::PathFlow& f : s.link_paths.flows) check_string(f.name, "path_flows/name");
   }
 
   void add(const Sample& s, const std::string& fname) {
@@ -660,6 +679,19 @@ struct ShardColumns {
       rp_queues.push_count(p.queues.size());
     }
     s_rports.push_count(r.ports.size());
+
+    for (const net::PathFlow& f : s.link_paths.flows) {
+      pf_name.push(f.name, fname);
+      pf_td.push(static_cast<std::uint8_t>(f.time_dist));
+      pf_traffic.push(f.traffic_bps);
+      pf_packets.push(f.packets_per_s);
+      pf_size.push(f.avg_pkt_size_bits);
+      pf_delay.push(f.avg_delay);
+      pf_links.append(f.links.begin(), f.links.end());
+      pf_links_off.push_count(f.links.size());
+    }
+    s_pflows.push_count(s.link_paths.flows.size());
+    s_delay_unit.push(s.link_paths.delay_unit_s);
   }
 };
 
@@ -1002,6 +1034,7 @@ struct ShardReader::Impl {
   std::string fname;
   Handle file;
   std::size_t size = 0;
+  std::int32_t version = 0;
 
   explicit Impl(fs::path p) : path(std::move(p)), fname(path.string()) {
     const SilenceHdf5 quiet;
@@ -1021,6 +1054,7 @@ struct ShardReader::Impl {
            "format_version " + std::to_string(version) + " is not supported (this reader knows 1.." +
                std::to_string(kShardFormatVersion) + ")");
     }
+    this->version = version;
     const auto n = read_scalar_attr<std::uint64_t>(file.get(), "num_samples", fname);
     const Source src(file.get(), fname);
     const std::uint64_t ids = src.length("samples/id");
@@ -1116,6 +1150,21 @@ std::vector<net::Sample> ShardReader::Impl::read_range(std::size_t first, std::s
   const auto rq_avg = src.read<double>("results/port_queues/avg_occupancy", rq_rows.first(), rq_rows.last());
   const auto rq_max = src.read<double>("results/port_queues/max_occupancy", rq_rows.first(), rq_rows.last());
   const auto rq_size = src.read<double>("results/port_queues/avg_pkt_size", rq_rows.first(), rq_rows.last());
+  // link-path flows (format version 2; a version 1 shard has none)
+  const bool v2 = version >= 2;
+  const Rows s_pflows = v2 ? src.rows("samples/path_flows_offsets", b, e) : Rows{};
+  const auto delay_unit = v2 ? src.read<double>("samples/delay_unit_s", b, e) : Buf<double>();
+  const std::uint64_t pf0 = v2 ? s_pflows.first() : 0;
+  const std::uint64_t pf1 = v2 ? s_pflows.last() : 0;
+  const auto pf_name = v2 ? src.read_strings("path_flows/name", pf0, pf1) : std::vector<std::string>();
+  const auto pf_td = v2 ? src.read<std::uint8_t>("path_flows/time_dist", pf0, pf1) : Buf<std::uint8_t>();
+  const auto pf_traffic = v2 ? src.read<double>("path_flows/traffic", pf0, pf1) : Buf<double>();
+  const auto pf_packets = v2 ? src.read<double>("path_flows/packets", pf0, pf1) : Buf<double>();
+  const auto pf_size = v2 ? src.read<double>("path_flows/avg_pkt_size", pf0, pf1) : Buf<double>();
+  const auto pf_delay = v2 ? src.read<double>("path_flows/avg_delay", pf0, pf1) : Buf<double>();
+  const Rows pl_rows = v2 ? src.rows("path_flows/links_offsets", pf0, pf1) : Rows{};
+  const auto pf_links = v2 ? src.read<std::int32_t>("path_flows/links", pl_rows.first(), pl_rows.last())
+                           : Buf<std::int32_t>();
 
   for (std::size_t k = 0; k < count; ++k) {
     net::Sample& s = out[k];
@@ -1171,6 +1220,22 @@ std::vector<net::Sample> ShardReader::Impl::read_range(std::size_t first, std::s
           fl.candidates.push_back(net::SizeProb{c_size[c], c_prob[c]});
         }
         fl.tos = f_tos[f];
+      }
+    }
+
+    if (v2) {
+      s.link_paths.delay_unit_s = delay_unit[k];
+      s.link_paths.flows.resize(s_pflows.end(k) - s_pflows.begin(k));
+      for (std::size_t r = s_pflows.begin(k), i = 0; r < s_pflows.end(k); ++r, ++i) {
+        net::PathFlow& pf = s.link_paths.flows[i];
+        pf.name = pf_name[r];
+        pf.time_dist =
+            checked_enum<net::TimeDist>(pf_td[r], 6, fname, "path_flows/time_dist", pf0 + r, "TimeDist");
+        pf.traffic_bps = pf_traffic[r];
+        pf.packets_per_s = pf_packets[r];
+        pf.avg_pkt_size_bits = pf_size[r];
+        pf.avg_delay = pf_delay[r];
+        pf.links = slice(pf_links, pl_rows.begin(r), pl_rows.end(r));
       }
     }
 

@@ -31,7 +31,9 @@ namespace autoopt::io {
 
 // Written as root attributes of every shard; a reader refuses another name or a newer version.
 inline constexpr const char* kShardFormatName = "autoopt-sample-shard";
-inline constexpr int kShardFormatVersion = 1;
+// 2 added the link-path columns (samples/path_flows_offsets, samples/delay_unit_s, path_flows/*);
+// a version 1 shard is read with no link-path flows.
+inline constexpr int kShardFormatVersion = 2;
 inline constexpr const char* kManifestFileName = "manifest.json";
 inline constexpr int kManifestVersion = 1;
 

@@ -164,6 +164,31 @@ struct Results {
   friend bool operator==(const Results&, const Results&) = default;
 };
 
+// A flow of a link-path sample, its path given as an explicit link sequence. Measured datasets (the
+// GNNet 2023 testbed, io/gnnet2023.hpp) give paths as sequences of ports that no per-pair node
+// routing can describe: a path may cross a node twice or take one of several parallel links.
+struct PathFlow {
+  std::string name;                    // the source's flow id ("<src>_<dst>_<k>" in GNNet 2023)
+  TimeDist time_dist = TimeDist::CBR;  // CBR, or OnOff for bursty (multi-burst) sources
+  double traffic_bps = 0.0;            // mean offered rate, bit/s
+  double packets_per_s = 0.0;          // mean offered packets per second
+  double avg_pkt_size_bits = 0.0;      // mean packet size, bits
+  std::vector<int> links;              // the path: indices into Topology::links, in order
+  double avg_delay = -1.0;             // measured mean delay, s; -1 when not measured
+  friend bool operator==(const PathFlow&, const PathFlow&) = default;
+};
+
+// The link-path form of a sample's traffic and labels. Empty (no flows) for routed samples, whose
+// flows are in Traffic and Routing; a link-path sample leaves routing.paths and traffic.pairs empty.
+struct LinkPaths {
+  std::vector<PathFlow> flows;
+  // The unit of the source's delay labels, in seconds (1e-3: milliseconds). Labels are stored in
+  // seconds; predictions are written back in this unit.
+  double delay_unit_s = 1.0;
+  [[nodiscard]] bool empty() const noexcept { return flows.empty(); }
+  friend bool operator==(const LinkPaths&, const LinkPaths&) = default;
+};
+
 struct Sample {
   // Provenance: where the sample came from and how its files are named when written back.
   std::int64_t id = 0;          // sample id (input_files.txt field 1)
@@ -175,6 +200,7 @@ struct Sample {
   Routing routing;
   Traffic traffic;
   std::optional<Results> results;  // absent until simulated
+  LinkPaths link_paths;            // link-path samples only (measured data); empty otherwise
 
   [[nodiscard]] int num_nodes() const noexcept { return topology.num_nodes(); }
   friend bool operator==(const Sample&, const Sample&) = default;
