@@ -2,10 +2,13 @@
 // (gen::generate_sample), labels them with the simulator and stores them in a resumable run folder
 // (HDF5 shards, SQLite ledger, GNNet export). Thin: parse, call run::generate_job.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "args.hpp"
@@ -36,6 +39,12 @@ constexpr const char* kNotes =
     "A larger --n extends the run. Another --seed, generator config (--config, --max-nodes) or\n"
     "simulator option is refused unless --force, which discards the run and starts over. Failed\n"
     "candidates are recorded and not retried unless --retry-failed. docs/generate.md has the details.\n"
+    "\n"
+    "Job arrays: --shard i/n does only shard i (0-based) of n, into the same run folder as the other\n"
+    "shards (they may run at the same time; e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT).\n"
+    "Shards write no manifest and no GNNet export: when all have finished, rerun the same command\n"
+    "without --shard to merge (it finds every candidate done and writes shards/manifest.json and\n"
+    "results/). The samples equal a plain run's. slurm/generate-array.sbatch does this.\n"
     "\n"
     "Run length: --sim-time fixes the statistics window (--stop fixed, the default); --stop packets\n"
     "stops after --max-packets packets; --stop converged stops when every path's mean delay has a\n"
@@ -80,6 +89,25 @@ gen::GeneratorConfig generator_config(const Args& a, std::string& fingerprint) {
   return cfg;
 }
 
+// "--shard i/n" -> (i, n), 0 <= i < n.
+std::pair<int, int> parse_shard(const std::string& v) {
+  const std::size_t slash = v.find('/');
+  const auto number = [&](const std::string& t, long long& out) {
+    if (t.empty() || t.size() > 9 || !std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
+      return false;
+    }
+    out = std::stoll(t);
+    return true;
+  };
+  long long i = 0, n = 0;
+  if (slash == std::string::npos || !number(v.substr(0, slash), i) || !number(v.substr(slash + 1), n) || n < 1 ||
+      i >= n) {
+    throw Error("autoopt generate: --shard: expected INDEX/COUNT with 0 <= INDEX < COUNT (e.g. 3/8), got '" + v +
+                "'");
+  }
+  return {static_cast<int>(i), static_cast<int>(n)};
+}
+
 // The generator callback of the job.
 run::MakeSample make_sample_fn(gen::GeneratorConfig cfg) {
   return [cfg = std::move(cfg)](std::uint64_t seed, const std::string& id) {
@@ -113,6 +141,7 @@ int cmd_generate(int argc, char** argv, const run::MpiSession& mpi) {
       {"retry-failed", "redo candidates recorded as failed", true, ""},
       {"no-export", "skip the GNNet export (results/<name>/)", true, ""},
       {"quiet", "no progress lines", true, ""},
+      {"shard", "do only shard INDEX/COUNT of the candidates (job arrays; rerun without it to merge)", false, ""},
   };
   const Args a("generate", specs, argc, argv, 2);
   const std::string synopsis =
@@ -153,6 +182,7 @@ int cmd_generate(int argc, char** argv, const run::MpiSession& mpi) {
   o.retry_failed = a.flag("retry-failed");
   o.export_gnnet = !a.flag("no-export");
   o.progress = !a.flag("quiet");
+  if (!a.get("shard").empty()) std::tie(o.shard_index, o.shard_count) = parse_shard(a.get("shard"));
 
   const gen::GeneratorConfig cfg = generator_config(a, o.generator_fingerprint);
   o.dataset_name = a.get("name").empty() ? cfg.dataset_tag : a.get("name");
@@ -160,7 +190,12 @@ int cmd_generate(int argc, char** argv, const run::MpiSession& mpi) {
 
   const io::Distribution dist{mpi.rank(), mpi.size(), mpi.active() ? mpi.comm() : MPI_COMM_NULL};
   const run::GenerateReport r = run::generate_job(o, dist);
-  if (mpi.rank() == 0) {
+  if (mpi.rank() == 0 && o.shard_count > 1) {
+    std::printf("shard %d/%d: %zu candidates: %zu ok, %zu failed; %zu done now, %zu done before%s; %d rank(s) x %d "
+                "thread(s); %.2f s\nledger: %s\nmerge: rerun without --shard once every shard has finished\n",
+                o.shard_index, o.shard_count, r.n, r.ok, r.failed, r.done_now, r.previously_done,
+                r.extended ? " (run extended)" : "", mpi.size(), r.threads, r.seconds, r.ledger_dir.string().c_str());
+  } else if (mpi.rank() == 0) {
     std::printf("%zu candidates: %zu ok, %zu failed; %zu done now, %zu done before%s; %d rank(s) x %d thread(s); "
                 "%.2f s\nshards: %s\nledger: %s\nresults: %s\n",
                 r.n, r.ok, r.failed, r.done_now, r.previously_done, r.extended ? " (run extended)" : "", mpi.size(),

@@ -15,6 +15,7 @@ packages=(
   libarchive-dev zlib1g-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3
+  slurmctld slurmd slurm-client munge
 )
 
 if [[ "${AUTOOPT_SKIP_INSTALL:-0}" != 1 ]]; then

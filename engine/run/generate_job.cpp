@@ -130,10 +130,18 @@ std::vector<fs::path> ledger_files(const fs::path& ledger_dir) {
 
 class Statement;
 
+// How a ledger is opened: `create` (this rank's own file), `existing` (a file this process may
+// change: rank 0 trimming untrusted rows) or `reader` (another process may own and be writing it:
+// no schema or version writes; a file without the table yet reads as empty). A reader still opens
+// read-write when it can, so that SQLite can roll back a hot journal left by a killed writer.
+enum class DbMode { create, existing, reader };
+
 class Db {
  public:
-  Db(const fs::path& file, bool create) : file_(file) {
-    const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+  Db(const fs::path& file, bool create) : Db(file, create ? DbMode::create : DbMode::existing) {}
+  Db(const fs::path& file, DbMode mode) : file_(file) {
+    const int flags =
+        SQLITE_OPEN_READWRITE | (mode == DbMode::create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
     sqlite3* raw = nullptr;
     const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
     db_.reset(raw);
@@ -141,6 +149,15 @@ class Db {
       throw Error(file.string() + ": cannot open the SQLite ledger: " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
     }
     sqlite3_busy_timeout(raw, 30000);
+    if (mode == DbMode::reader) {
+      has_table_ = table_exists();
+      const int version = user_version();
+      if (version != 0 && version != kLedgerVersion) {
+        throw Error(file.string() + ": ledger version " + std::to_string(version) + ", expected " +
+                    std::to_string(kLedgerVersion));
+      }
+      return;
+    }
     // Rollback journal (works on cluster file systems, unlike WAL) and a full sync at each commit.
     exec("PRAGMA journal_mode=DELETE");
     exec("PRAGMA synchronous=FULL");
@@ -169,6 +186,8 @@ class Db {
     }
   }
   [[nodiscard]] int user_version();
+  [[nodiscard]] bool table_exists();
+  [[nodiscard]] bool has_table() const noexcept { return has_table_; }
   [[nodiscard]] sqlite3* get() const noexcept { return db_.get(); }
   [[nodiscard]] const fs::path& file() const noexcept { return file_; }
 
@@ -178,6 +197,7 @@ class Db {
   };
   fs::path file_;
   std::unique_ptr<sqlite3, Closer> db_;
+  bool has_table_ = true;
 };
 
 class Statement {
@@ -226,12 +246,18 @@ int Db::user_version() {
   return s.step() ? static_cast<int>(s.i64(0)) : 0;
 }
 
+bool Db::table_exists() {
+  Statement s(*this, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'candidates'");
+  return s.step() && s.i64(0) > 0;
+}
+
 constexpr const char* kColumns =
     "k, id, config_hash, seed, status, error, gen_s, sim_s, nodes, mean_link_util, max_link_util, "
     "lost_fraction, mean_path_delay, sim_time, shard, shard_pos, rank, finished_at";
 
 std::vector<LedgerRow> read_rows(Db& db) {
   std::vector<LedgerRow> out;
+  if (!db.has_table()) return out;
   Statement s(db, std::string("SELECT ") + kColumns + " FROM candidates ORDER BY k");
   while (s.step()) {
     LedgerRow r;
@@ -553,9 +579,42 @@ struct Paths {
   fs::path run, shards, ledger, results, run_file;
 };
 
+// Which global ranks this invocation is (GenerateOptions::shard_index/shard_count times the MPI
+// ranks): ranks first .. first+count-1 of total. A plain run is first = 0, count = total = R.
+struct Sharding {
+  bool on = false;         // shard_count > 1
+  std::size_t total = 1;   // shard_count * R
+  std::size_t first = 0;   // shard_index * R
+  std::size_t count = 1;   // R
+  [[nodiscard]] bool owns_rank(std::size_t g) const noexcept { return g >= first && g < first + count; }
+  [[nodiscard]] bool owns(std::size_t k) const noexcept { return owns_rank(k % total); }
+};
+
+// "rank-<g>.sqlite" -> g; nullopt for another name.
+std::optional<std::size_t> ledger_rank(const fs::path& file) {
+  const std::string name = file.filename().string();
+  const std::string digits = name.substr(5, name.size() - 5 - 7);  // ledger_files(): "rank-*.sqlite"
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(std::stoull(digits));
+}
+
+// "batch-<first>-..." (a batch file or its temporary) -> first; nullopt for another name.
+std::optional<std::size_t> batch_first(const std::string& name) {
+  if (name.rfind("batch-", 0) != 0) return std::nullopt;
+  std::size_t e = 6;
+  while (e < name.size() && std::isdigit(static_cast<unsigned char>(name[e])) != 0) ++e;
+  if (e == 6 || e >= name.size() || name[e] != '-') return std::nullopt;
+  return static_cast<std::size_t>(std::stoull(name.substr(6, e - 6)));
+}
+
 // Rank 0, before any work: checks or writes run.json, cleans leftovers, trims the ledgers to trusted
 // rows and returns done[k] for k < n.
-std::vector<std::uint8_t> prepare(const GenerateOptions& opt, const Paths& p, bool& extended) {
+// With sharding on, other shards may be running in the same folder: only this shard's leftovers
+// (temporary and unreferenced batch files whose first k it owns, untrusted rows of its own ledger
+// files) are deleted, and the other ledgers are only read.
+std::vector<std::uint8_t> prepare(const GenerateOptions& opt, const Paths& p, const Sharding& sh, bool& extended) {
   Identity want;
   want.n = opt.n;
   want.seed = std::to_string(opt.seed);
@@ -604,9 +663,14 @@ std::vector<std::uint8_t> prepare(const GenerateOptions& opt, const Paths& p, bo
   io::write_file_atomic(p.run_file, identity_json(want));
 
   // Leftover temporary files (a kill while a batch or a manifest was being written).
+  const auto mine = [&](const std::string& name) {
+    if (!sh.on) return true;
+    const auto first = batch_first(name);
+    return first.has_value() && sh.owns(*first);
+  };
   for (const auto& e : fs::directory_iterator(p.shards)) {
     const std::string name = e.path().filename().string();
-    if (is_temp_name(name) || name == io::kManifestFileName) fs::remove(e.path());
+    if ((is_temp_name(name) && mine(name)) || name == io::kManifestFileName) fs::remove(e.path(), ec);
   }
   std::set<std::string> present;
   for (const auto& e : fs::directory_iterator(p.shards)) {
@@ -617,7 +681,9 @@ std::vector<std::uint8_t> prepare(const GenerateOptions& opt, const Paths& p, bo
   std::vector<std::uint8_t> done(opt.n, 0);
   std::set<std::string> referenced;
   for (const fs::path& file : ledger_files(p.ledger)) {
-    Db db(file, false);
+    const auto g = ledger_rank(file);
+    const bool own = !sh.on || (g.has_value() && sh.owns_rank(*g));
+    Db db(file, own ? DbMode::existing : DbMode::reader);
     std::vector<std::int64_t> drop;
     for (const LedgerRow& r : read_rows(db)) {
       const bool in_range = r.k >= 0 && static_cast<std::size_t>(r.k) < opt.n;
@@ -630,7 +696,7 @@ std::vector<std::uint8_t> prepare(const GenerateOptions& opt, const Paths& p, bo
       done[static_cast<std::size_t>(r.k)] = 1;
       if (r.status == "ok") referenced.insert(r.shard);
     }
-    if (!drop.empty()) {
+    if (!drop.empty() && own) {
       db.exec("BEGIN IMMEDIATE");
       Statement del(db, "DELETE FROM candidates WHERE k = ?");
       for (const std::int64_t k : drop) {
@@ -643,7 +709,7 @@ std::vector<std::uint8_t> prepare(const GenerateOptions& opt, const Paths& p, bo
   }
   // Shard files that no trusted row refers to (renamed but never committed, or their rows dropped).
   for (const std::string& name : present) {
-    if (referenced.count(name) == 0) fs::remove(p.shards / name);
+    if (referenced.count(name) == 0 && mine(name)) fs::remove(p.shards / name);
   }
   fsync_dir(p.shards);
   return done;
@@ -806,7 +872,7 @@ std::string input_hash(const net::Sample& s) {
 std::vector<LedgerRow> read_ledger(const fs::path& run_dir) {
   std::vector<LedgerRow> all;
   for (const fs::path& file : ledger_files(run_dir / "ledger")) {
-    Db db(file, false);
+    Db db(file, DbMode::reader);
     for (LedgerRow& r : read_rows(db)) all.push_back(std::move(r));
   }
   std::stable_sort(all.begin(), all.end(), [](const LedgerRow& a, const LedgerRow& b) { return a.k < b.k; });
@@ -826,6 +892,21 @@ GenerateReport generate_job(const GenerateOptions& opt, const io::Distribution& 
   if (opt.sim.stop == sim::StopRule::FixedTime && !(opt.sim.sim_time_s > 0)) {
     throw Error("generate: sim_time must be > 0");
   }
+  if (opt.shard_count < 1 || opt.shard_index < 0 || opt.shard_index >= opt.shard_count) {
+    throw Error("generate: shard " + std::to_string(opt.shard_index) + "/" + std::to_string(opt.shard_count) +
+                ": expected 0 <= index < count");
+  }
+  if (opt.shard_count > 1 && opt.force) {
+    throw Error("generate: --force cannot be combined with --shard (it would discard the other shards' work); "
+                "discard the run with a plain `autoopt generate ... --force` first, or use another folder");
+  }
+  Sharding sh;
+  sh.on = opt.shard_count > 1;
+  sh.count = static_cast<std::size_t>(dist.size);
+  sh.total = static_cast<std::size_t>(opt.shard_count) * sh.count;
+  sh.first = static_cast<std::size_t>(opt.shard_index) * sh.count;
+  // The ranks of this invocation as global ranks: ledger file and candidates.
+  const io::Distribution work_dist{static_cast<int>(sh.first) + dist.rank, static_cast<int>(sh.total), dist.comm};
   Paths p;
   p.run = opt.out;
   p.shards = p.run / "shards";
@@ -845,19 +926,24 @@ GenerateReport generate_job(const GenerateOptions& opt, const io::Distribution& 
   std::vector<std::uint8_t> flags(1, 0);
   on_rank0(dist, [&] {
     bool extended = false;
-    done = prepare(opt, p, extended);
+    done = prepare(opt, p, sh, extended);
     flags[0] = extended ? 1 : 0;
   });
   bcast(dist, done);
   bcast(dist, flags);
   rep.extended = flags[0] != 0;
-  rep.previously_done = static_cast<std::size_t>(std::count(done.begin(), done.end(), std::uint8_t{1}));
+  rep.previously_done = 0;
+  for (std::size_t k = 0; k < done.size(); ++k) rep.previously_done += (done[k] != 0 && sh.owns(k)) ? 1 : 0;
+  if (sh.on) {
+    rep.n = 0;
+    for (std::size_t k = 0; k < opt.n; ++k) rep.n += sh.owns(k) ? 1 : 0;
+  }
 
   // ---- every rank: its candidates ----
   std::string my_error;
   std::uint64_t mine_done = 0;
   try {
-    mine_done = work(opt, p, dist, done, rep.threads);
+    mine_done = work(opt, p, work_dist, done, rep.threads);
   } catch (const std::exception& e) {
     my_error = "generate[rank " + std::to_string(dist.rank) + "]: " + e.what();
   }
@@ -868,11 +954,14 @@ GenerateReport generate_job(const GenerateOptions& opt, const io::Distribution& 
 
   // ---- rank 0: manifest, counts, GNNet export ----
   std::vector<std::uint64_t> counts(2, 0);
+  // (sharded: no manifest or export, which the merging plain rerun writes; counts of this shard)
   on_rank0(dist, [&] {
-    io::write_manifest(p.shards);
+    if (!sh.on) io::write_manifest(p.shards);
     const std::vector<LedgerRow> rows = read_ledger(p.run);
-    for (const LedgerRow& r : rows) ++counts[r.status == "ok" ? 0 : 1];
-    if (opt.export_gnnet) export_gnnet(opt, p, rows);
+    for (const LedgerRow& r : rows) {
+      if (!sh.on || (r.k >= 0 && sh.owns(static_cast<std::size_t>(r.k)))) ++counts[r.status == "ok" ? 0 : 1];
+    }
+    if (opt.export_gnnet && !sh.on) export_gnnet(opt, p, rows);
   });
   bcast(dist, counts);
   rep.ok = counts[0];

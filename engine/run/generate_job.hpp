@@ -58,6 +58,17 @@ struct GenerateOptions {
   bool force = false;              // discard an existing run with another identity
   bool retry_failed = false;       // redo candidates recorded as failed
   bool export_gnnet = true;        // write results/<dataset_name>/ at the end
+  // Job-array sharding (`--shard i/n`, e.g. one Slurm array task per shard): this invocation does
+  // only shard `shard_index` of `shard_count`, acting as ranks shard_index*R .. shard_index*R+R-1 of
+  // shard_count*R (R = MPI ranks of this invocation): ledger/rank-<g>.sqlite, candidates
+  // k % (shard_count*R) == g. Shards may run at the same time in the same run folder: each one only
+  // deletes its own leftovers (its ledger files, the batch files whose first k it owns) and reads the
+  // other ledgers without changing them; it writes no manifest and no GNNet export. Rerunning the
+  // same options without sharding afterwards (when no shard runs) merges: it finds every candidate
+  // done and writes the manifest and the export. shard_count = 1: a plain run. `force` is refused
+  // with shard_count > 1 (it would discard the other shards' work).
+  int shard_index = 0;
+  int shard_count = 1;
 };
 
 struct GenerateReport {
@@ -66,6 +77,8 @@ struct GenerateReport {
   std::size_t done_now = 0;        // finished by this invocation (all ranks)
   std::size_t ok = 0;              // ledger rows with status ok after the run (all ranks)
   std::size_t failed = 0;          // ledger rows with status failed after the run (all ranks)
+                                   // (with shard_count > 1, n/previously_done/done_now/ok/failed
+                                   // count this shard's candidates only)
   int threads = 1;                 // worker threads of this rank
   double seconds = 0.0;            // wall time of the job
   bool extended = false;           // n grew from a previous run
