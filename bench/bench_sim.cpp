@@ -4,8 +4,9 @@
 //   SimValidation50CoarseHistogram  the same with 1 % percentile bins instead of 0.2 %
 //   SimMemory300     a shared 300-node validation sample, short run (T = 5 s); reports the process
 //                    peak resident memory (getrusage maxrss, sample loading included); goal < 2 GiB
-// Counters: packets/s (generated packets per CPU second), events/s, hops/s (packet transmissions
-// per CPU second). The shared data is found through AUTOOPT_SHARED (default ../shared).
+// Counters (per CPU second): packets/s (generated packets), delivered/s (delivered packets),
+// events/s, hops/s (packet transmissions). The shared data is found through AUTOOPT_SHARED
+// (default ../shared).
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
@@ -39,15 +40,17 @@ void run(benchmark::State& state, const net::Sample& s, double T, double hist_wi
   sim::SimConfig cfg;
   cfg.sim_time_s = T;
   cfg.histogram_rel_width = hist_width;
-  double packets = 0, events = 0, hops = 0;
+  double packets = 0, delivered = 0, events = 0, hops = 0;
   for (auto _ : state) {
     const sim::SimOutput out = sim::run_simulation(s, cfg);
     packets += static_cast<double>(out.counters.packets_generated);
+    delivered += static_cast<double>(out.counters.packets_delivered);
     events += static_cast<double>(out.counters.events);
     hops += static_cast<double>(out.counters.transmissions);
     benchmark::DoNotOptimize(out.results.global_delay);
   }
   state.counters["packets/s"] = benchmark::Counter(packets, benchmark::Counter::kIsRate);
+  state.counters["delivered/s"] = benchmark::Counter(delivered, benchmark::Counter::kIsRate);
   state.counters["events/s"] = benchmark::Counter(events, benchmark::Counter::kIsRate);
   state.counters["hops/s"] = benchmark::Counter(hops, benchmark::Counter::kIsRate);
 }

@@ -29,7 +29,7 @@ double exact_quantile(std::span<double> values, double p) {
 }
 
 LogHistogram::LogHistogram(double rel_width)
-    : rel_width_(rel_width), log_base_(std::log1p(rel_width)), inv_log_base_(1.0 / std::log1p(rel_width)) {
+    : inv_log_base_(1.0 / std::log1p(rel_width)), rel_width_(rel_width), log_base_(std::log1p(rel_width)) {
   if (!(rel_width > 1e-9 && rel_width < 1.0)) {
     std::ostringstream os;
     os << "sim: histogram relative bin width must be in (1e-9, 1), got " << rel_width;
@@ -122,6 +122,32 @@ double LogHistogram::quantile(double p) const {
     }
   }
   return max_;
+}
+
+void LogHistogram::quantiles(std::span<const double> ps, std::span<double> out) const {
+  if (out.size() != ps.size()) throw Error("sim: LogHistogram::quantiles needs as many outputs as probabilities");
+  for (std::size_t j = 1; j < ps.size(); ++j) {
+    if (!(ps[j] >= ps[j - 1])) throw Error("sim: LogHistogram::quantiles needs non-decreasing probabilities");
+  }
+  std::size_t j = 0;
+  if (n_ == 0) {
+    for (; j < ps.size(); ++j) out[j] = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
+  // The ranks on the minimum first, then one walk over the bins for the rest (ranks grow with p).
+  for (; j < ps.size() && nearest_rank(ps[j], n_) <= min_count_; ++j) out[j] = min_;
+  std::uint64_t cum = 0;
+  std::uint64_t r = j < ps.size() ? nearest_rank(ps[j], n_) : 0;  // the rank of ps[j]
+  for (std::size_t i = 0; i < counts_.size() && j < ps.size(); ++i) {
+    cum += counts_[i];
+    while (cum >= r) {
+      const double k = static_cast<double>(base_ + static_cast<std::int64_t>(i));
+      out[j++] = std::clamp(std::exp((k + 0.5) * log_base_), min_, max_);
+      if (j == ps.size()) break;
+      r = nearest_rank(ps[j], n_);
+    }
+  }
+  for (; j < ps.size(); ++j) out[j] = max_;
 }
 
 }  // namespace autoopt::sim

@@ -10,6 +10,7 @@
 // exactly. The exact order statistic with the same rank convention is exact_quantile().
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -30,6 +31,12 @@ class LogHistogram {
   void add(double x);
   // Same, with ln(x) already known (the simulator computes it anyway).
   void add_ln(double x, double ln_x);
+  // A hint: fetches the cache line of the bin of a value whose logarithm is ln_x, ahead of an
+  // add_ln (no effect on the contents).
+  void prefetch_ln(double ln_x) const noexcept {
+    const double k = std::floor(ln_x * inv_log_base_) - static_cast<double>(base_);
+    if (k >= 0.0 && k < static_cast<double>(counts_.size())) __builtin_prefetch(counts_.data() + static_cast<std::size_t>(k));
+  }
   // Adds the other histogram's counts; both must have the same bin width.
   void merge(const LogHistogram& other);
 
@@ -40,19 +47,24 @@ class LogHistogram {
   [[nodiscard]] double rel_width() const noexcept { return rel_width_; }
   // The nearest-rank quantile estimate; NaN when empty.
   [[nodiscard]] double quantile(double p) const;
+  // quantile(ps[i]) into out[i] for every i, in one pass over the bins; ps must be non-decreasing
+  // and out as long as ps (throws autoopt::Error otherwise).
+  void quantiles(std::span<const double> ps, std::span<double> out) const;
 
  private:
   void ensure_bin(std::int64_t k);
 
-  double rel_width_;
-  double log_base_;
+  // What add_ln() touches comes first, in 64 bytes (the vector's capacity pointer lies past them),
+  // so that a histogram aligned to a cache line costs one line per value plus the bin's.
   double inv_log_base_;
-  std::int64_t base_ = 0;               // bin index of counts_[0]
-  std::vector<std::uint32_t> counts_;
+  std::int64_t base_ = 0;        // bin index of counts_[0]
   std::uint64_t n_ = 0;
   std::uint64_t min_count_ = 0;  // values within 1e-9 relative of min_
   double min_ = 0.0;
   double max_ = 0.0;
+  std::vector<std::uint32_t> counts_;
+  double rel_width_;
+  double log_base_;
 };
 
 }  // namespace autoopt::sim

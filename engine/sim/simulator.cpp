@@ -1,17 +1,20 @@
 #include "sim/simulator.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <chrono>
 #include <ctime>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "net/error.hpp"
+#include "sim/event_queue.hpp"
 #include "sim/histogram.hpp"
 #include "sim/rng.hpp"
 
@@ -31,25 +34,28 @@ struct Packet {
   double port_arr_t = 0.0;  // arrival at the current port
   double size = 0.0;        // bits
   double tag = 0.0;         // WFQ finish tag
+  double ln_delay = 0.0;    // ln(delay), set when the last hop starts (counted packets)
   std::int32_t flow = 0;
   std::int32_t next = kNone;  // next packet in its queue, or in the free list
-  std::int32_t hop = 0;
+  std::int32_t hop_idx = 0;   // the current hop's entry in Sim::hops_
+  std::int32_t hops_left = 0; // hops still to go, the current one included
   bool counted = false;       // generated inside the statistics window
   bool port_counted = false;  // arrived at the current port inside the window
 };
 
-struct Queue {
+// A queue: its first cache line is the state the event loop reads and writes, the second its
+// statistics (arrivals in the window).
+struct alignas(64) Queue {
   std::int32_t port = 0;
   std::int32_t head = kNone;
   std::int32_t tail = kNone;
-  double occ_bits = 0.0;  // bits queued, packet in service included
   std::int32_t occ_pkts = 0;  // packets queued, packet in service included
+  double occ_bits = 0.0;  // bits queued, packet in service included
   double buffer = 0.0;
   double weight = 1.0;
-  double quantum = 0.0;
-  double inv_share = 1.0;  // sum of the port's weights / weight (virtual clock)
-  double deficit = 0.0;
   double last_finish = 0.0;
+  double deficit = 0.0;
+  double quantum = 0.0;
   // statistics (arrivals in the window)
   std::uint64_t arrivals = 0;
   std::uint64_t drops = 0;
@@ -58,12 +64,12 @@ struct Queue {
   double sojourn_sum = 0.0;
   double max_occ = 0.0;
   double busy_s = 0.0;  // transmission time inside the window
+  double inv_share = 1.0;  // sum of the port's weights / weight (virtual clock)
 };
 
-struct Port {
+struct alignas(64) Port {
   double bw = 0.0;
   double inv_bw = 0.0;
-  Policy policy = Policy::FIFO;
   std::int32_t q0 = 0;  // first queue index
   std::int32_t nq = 0;
   std::int32_t in_service = kNone;
@@ -71,6 +77,7 @@ struct Port {
   std::int64_t waiting = 0;  // packets queued, not in service
   double vtime = 0.0;        // WFQ (SCFQ, StartTime) virtual time
   std::int32_t drr_ptr = 0;
+  Policy policy = Policy::FIFO;
   bool drr_fresh = true;
 };
 
@@ -103,33 +110,39 @@ struct DelayStats {
   }
 };
 
+// The open batch of one pair: what every delivery adds to (kept apart from BatchAcc, so that the
+// per-packet update touches 16 bytes).
+struct BatchOpen {
+  double s = 0.0, n = 0.0;
+};
+
 // Batch-means accumulator of one pair's delays (batches by delivery time): the confidence
 // half-width of the mean delay with the ratio estimator, which allows batches of unequal counts.
 struct BatchAcc {
-  double cur_s = 0.0, cur_n = 0.0;     // the open batch
   double last_s = 0.0, last_n = 0.0;   // the last closed batch (the drain is merged into it)
   double ss = 0.0, sn = 0.0, nn = 0.0; // sums over closed batches of s^2, s*n, n^2
   double tot_s = 0.0, tot_n = 0.0;     // over closed batches
-  void close() {
-    ss += cur_s * cur_s;
-    sn += cur_s * cur_n;
-    nn += cur_n * cur_n;
-    tot_s += cur_s;
-    tot_n += cur_n;
-    last_s = cur_s;
-    last_n = cur_n;
-    cur_s = cur_n = 0.0;
+  // Closes the open batch o (and empties it).
+  void close(BatchOpen& o) {
+    ss += o.s * o.s;
+    sn += o.s * o.n;
+    nn += o.n * o.n;
+    tot_s += o.s;
+    tot_n += o.n;
+    last_s = o.s;
+    last_n = o.n;
+    o = BatchOpen{};
   }
-  // Merges the open batch into the last closed one.
-  void merge_open_into_last() {
+  // Merges the open batch o into the last closed one.
+  void merge_open_into_last(BatchOpen& o) {
     ss -= last_s * last_s;
     sn -= last_s * last_n;
     nn -= last_n * last_n;
     tot_s -= last_s;
     tot_n -= last_n;
-    cur_s += last_s;
-    cur_n += last_n;
-    close();
+    o.s += last_s;
+    o.n += last_n;
+    close(o);
   }
   // The half-width over `batches` closed batches with quantile t, or -1.
   [[nodiscard]] double half_width(std::uint32_t batches, double t) const {
@@ -173,39 +186,46 @@ double student_t_quantile(double p, double nu) {
 
 namespace {
 
-struct FlowState {
+// One traffic flow. The fields are grouped by when the event loop touches them, so that a packet
+// costs few cache lines: the first line is what a generation reads (random stream, gap and size
+// parameters), the second what a generation counts and a delivery reads (counters, path, delay
+// moments), then the delay histogram; the set-up parameters and the exact delays come last.
+struct alignas(64) FlowState {
+  // ---- line 0: generation ----
   RandomStream rng;
-  TimeDist td = TimeDist::Poisson;
-  double lambda = 0.0;      // packets/s (ON rate for ON-OFF)
   double mean_gap = 0.0;
   double cap = 0.0;         // exponential cap (0: none)
-  double gap_lo = 0.0, gap_hi = 0.0;  // Uniform gaps
-  double t_off = 0.0, t_on = 0.0;     // ON-OFF means
   double on_end = 0.0;
   std::uint64_t cbr_k = 0;
+  double size_a = 0.0, size_b = 0.0;
+  std::int32_t cand_off = 0;  // Generic sizes: first candidate in the Sim's shared tables
+  TimeDist td = TimeDist::Poisson;
+  SizeDist sd = SizeDist::Deterministic;
   OnOffGaps gaps = OnOffGaps::Exponential;  // ON-OFF: gaps inside ON periods
   bool first_in_period = true;  // ON-OFF: the next gap is the first of an ON period
-  bool start_on = false;  // ON-OFF: an ON period starts at t = 0
-  SizeDist sd = SizeDist::Deterministic;
-  double size_a = 0.0, size_b = 0.0;
-  std::vector<double> cand_size;
-  std::vector<double> cand_cum;
-  std::int32_t pair = 0;
-  std::int32_t slot = 0;     // the pair's BatchAcc
+  // ---- line 1: counters (packets generated in the window), path, delay moments ----
+  std::uint64_t gen = 0;
+  double bits_gen = 0.0;
   std::int32_t hop_off = 0;  // into Sim::hops_ (global queue indices)
   std::int32_t nhops = 0;
-  bool active = false;
-  // statistics (packets generated in the window)
-  std::uint64_t gen = 0;
-  std::uint64_t drops = 0;
-  double bits_gen = 0.0;
+  std::int32_t slot = 0;     // the pair's BatchAcc
+  std::int32_t cand_n = 0;   // Generic sizes: number of candidates
   DelayStats delay;
+  // ---- the delay histogram, then what the loop rarely touches ----
   LogHistogram hist;
+  std::uint64_t drops = 0;
+  double lambda = 0.0;      // packets/s (ON rate for ON-OFF)
+  double gap_lo = 0.0, gap_hi = 0.0;  // Uniform gaps
+  double t_off = 0.0, t_on = 0.0;     // ON-OFF means
+  std::int32_t pair = 0;
+  bool start_on = false;  // ON-OFF: an ON period starts at t = 0
+  bool active = false;
   std::vector<double> exact;
 
   explicit FlowState(double rel_width) : hist(rel_width) {}
 
-  double draw_size() {
+  // cum/size: the Sim's shared Generic candidate tables.
+  double draw_size(const double* cum, const double* size) {
     switch (sd) {
       case SizeDist::Deterministic: return size_a;
       case SizeDist::Uniform: return std::floor(size_a + rng.uniform() * (size_b - size_a + 1.0));
@@ -213,9 +233,10 @@ struct FlowState {
       case SizeDist::Generic: {
         // The first candidate whose cumulative probability exceeds u (the last one if none does):
         // a binary search, so distributions with many candidates cost O(log n) per packet.
-        const double u = rng.uniform() * cand_cum.back();
-        const auto it = std::upper_bound(cand_cum.begin(), cand_cum.end() - 1, u);
-        return cand_size[static_cast<std::size_t>(it - cand_cum.begin())];
+        const double* first = cum + cand_off;
+        const double* last = first + cand_n - 1;
+        const double u = rng.uniform() * *last;
+        return size[cand_off + (std::upper_bound(first, last, u) - first)];
       }
       case SizeDist::Trace: break;
     }
@@ -263,81 +284,6 @@ struct FlowState {
   }
 };
 
-// 16 bytes: one unsigned 128-bit key (the time's bits, then sequence number << 24 | id), so that
-// one integer comparison orders events by time and ties by insertion. Times are >= 0, and the bit
-// patterns of non-negative doubles order like the values. id < num_flows: the next generation of
-// flow id; otherwise the departure at port id - num_flows (or the batch check).
-constexpr unsigned kIdBits = 24;
-constexpr std::uint64_t kIdMask = (std::uint64_t{1} << kIdBits) - 1;
-__extension__ using u128 = unsigned __int128;
-struct Event {
-  u128 v;
-  static Event make(double t, std::uint64_t key) noexcept {
-    return Event{(static_cast<u128>(std::bit_cast<std::uint64_t>(t + 0.0)) << 64U) | key};
-  }
-  [[nodiscard]] double t() const noexcept { return std::bit_cast<double>(static_cast<std::uint64_t>(v >> 64U)); }
-  [[nodiscard]] std::uint32_t id() const noexcept { return static_cast<std::uint32_t>(v & kIdMask); }
-};
-[[nodiscard]] inline bool earlier(const Event& a, const Event& b) noexcept { return a.v < b.v; }
-
-// A 4-ary min-heap of events. The event being handled stays at the top until the handler is done:
-// the first push() during the handler replaces it (one sift-down instead of a pop and a push; every
-// flow and every busy port keeps exactly one pending event, so that is the common case), and
-// finish_top() removes it if nothing replaced it.
-class EventHeap {
- public:
-  void reserve(std::size_t n) { v_.reserve(n); }
-  [[nodiscard]] bool empty() const noexcept { return v_.empty(); }
-  [[nodiscard]] const Event& top() const noexcept { return v_.front(); }
-  // Marks the top as handled: the next push replaces it.
-  void take_top() noexcept { top_taken_ = true; }
-  void push(const Event& e) {
-    if (top_taken_) {
-      top_taken_ = false;
-      sift_down(0, e);
-      return;
-    }
-    v_.push_back(e);
-    std::size_t i = v_.size() - 1;
-    while (i > 0) {
-      const std::size_t parent = (i - 1) / 4;
-      if (!earlier(e, v_[parent])) break;
-      v_[i] = v_[parent];
-      i = parent;
-    }
-    v_[i] = e;
-  }
-  // Removes the handled top if no push replaced it.
-  void finish_top() {
-    if (!top_taken_) return;
-    top_taken_ = false;
-    const Event last = v_.back();
-    v_.pop_back();
-    if (!v_.empty()) sift_down(0, last);
-  }
-
- private:
-  void sift_down(std::size_t i, const Event& e) noexcept {
-    const std::size_t n = v_.size();
-    for (;;) {
-      const std::size_t c0 = 4 * i + 1;
-      if (c0 >= n) break;
-      std::size_t best = c0;
-      const std::size_t cend = std::min(c0 + 4, n);
-      for (std::size_t c = c0 + 1; c < cend; ++c) {
-        if (earlier(v_[c], v_[best])) best = c;
-      }
-      if (!earlier(v_[best], e)) break;
-      v_[i] = v_[best];
-      i = best;
-    }
-    v_[i] = e;
-  }
-
-  std::vector<Event> v_;
-  bool top_taken_ = false;
-};
-
 std::string pair_name(int k, int n) {
   std::ostringstream os;
   os << "pair (" << k / n << "," << k % n << ")";
@@ -368,9 +314,7 @@ class Sim {
   void build_flows();
   void setup_flow(FlowState& f, const net::Flow& fl, const std::string& where);
 
-  void push(double t, std::uint32_t id) {
-    heap_.push(Event::make(t, (seq_++ << kIdBits) | id));
-  }
+  void push(double t, std::uint32_t id) { events_.push(EventQueue::key(t, seq_++, id)); }
   std::int32_t alloc() {
     if (free_ != kNone) {
       const std::int32_t p = free_;
@@ -390,6 +334,10 @@ class Sim {
   void start_service(Port& port, double now, std::int32_t port_idx);
   std::int32_t select(Port& port);
   void check(double now);  // closes a batch; may end the window
+  void close_batches() {
+    for (std::size_t i = 0; i < acc_.size(); ++i) acc_[i].close(open_[i]);
+  }
+  [[nodiscard]] EventQueue make_event_queue(std::uint32_t num_ids) const;
   void stop_at(double now) {
     t_end_ = now;
     gen_end_ = now;
@@ -407,14 +355,17 @@ class Sim {
   std::uint64_t window_gen_ = 0;   // packets generated in the window
   bool stopped_ = false;
   std::vector<BatchAcc> acc_;      // per pair with traffic
+  std::vector<BatchOpen> open_;    // the open batch of each acc_ slot
   std::vector<std::int32_t> slot_pair_;  // pair index of each slot
   std::vector<Port> ports_;
   std::vector<Queue> queues_;
   std::vector<FlowState> flows_;
   std::vector<std::int32_t> hops_;
+  std::vector<double> cand_size_, cand_cum_;  // Generic size tables, shared by identical flows
+  std::map<std::vector<double>, std::int32_t> cand_index_;  // table -> offset (set-up only)
   std::vector<Packet> pkts_;
   std::int32_t free_ = kNone;
-  EventHeap heap_;
+  EventQueue events_{1, 1.0, 64};  // sized in run()
   std::uint64_t seq_ = 0;
   SimCounters c_;
   std::uint64_t in_flight_ = 0;
@@ -587,16 +538,33 @@ void Sim::setup_flow(FlowState& f, const net::Flow& fl, const std::string& where
       break;
     case SizeDist::Generic: {
       if (fl.candidates.empty()) fail(where + ": Generic size distribution has no candidates");
+      // The (size, cumulative probability) table; identical tables are stored once, so that the
+      // flows of a sample share a few hot tables.
+      std::vector<double> key;  // sizes, then cumulative probabilities
+      key.reserve(2 * fl.candidates.size());
       double cum = 0.0;
       for (const net::SizeProb& c : fl.candidates) {
         if (!(c.size_bits > 0.0) || !(c.prob >= 0.0)) {
           fail(where + ": Generic candidates need size > 0 and prob >= 0");
         }
+        key.push_back(c.size_bits);
+      }
+      for (const net::SizeProb& c : fl.candidates) {
         cum += c.prob;
-        f.cand_size.push_back(c.size_bits);
-        f.cand_cum.push_back(cum);
+        key.push_back(cum);
       }
       if (!(cum > 0.0)) fail(where + ": Generic candidate probabilities sum to 0");
+      const auto nc = fl.candidates.size();
+      if (cand_size_.size() + nc > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
+        fail(where + ": too many Generic size candidates in the sample");
+      }
+      const auto [it, inserted] = cand_index_.try_emplace(std::move(key), static_cast<std::int32_t>(cand_size_.size()));
+      if (inserted) {
+        cand_size_.insert(cand_size_.end(), it->first.begin(), it->first.begin() + static_cast<std::ptrdiff_t>(nc));
+        cand_cum_.insert(cand_cum_.end(), it->first.begin() + static_cast<std::ptrdiff_t>(nc), it->first.end());
+      }
+      f.cand_off = it->second;
+      f.cand_n = static_cast<std::int32_t>(nc);
       break;
     }
     default:
@@ -626,6 +594,7 @@ void Sim::build_flows() {
     const auto& pair_flows = s_.traffic.pairs[k];
     if (!pair_flows.empty()) {
       acc_.emplace_back();
+      open_.emplace_back();
       slot_pair_.push_back(static_cast<std::int32_t>(k));
     }
     for (std::size_t j = 0; j < pair_flows.size(); ++j) {
@@ -743,7 +712,19 @@ void Sim::start_service(Port& port, double now, std::int32_t port_idx) {
   if (port.policy == Policy::WFQ && (cfg_.wfq == WfqVariant::SCFQ || cfg_.wfq == WfqVariant::StartTime)) {
     port.vtime = p.tag;
   }
-  push(now + p.size * port.inv_bw, static_cast<std::uint32_t>(flows_.size()) + static_cast<std::uint32_t>(port_idx));
+  const double t_dep = now + p.size * port.inv_bw;
+  if (p.hops_left == 1 && p.counted) {
+    // The last hop: the delivery time is known now (the departure event carries these exact
+    // bits), so the delay's logarithm is computed here and the cache lines the delivery will
+    // update (the flow's moments and histogram bin, the pair's open batch) are fetched while the
+    // simulation runs on; nothing is written, so the results do not depend on it.
+    const FlowState& f = flows_[static_cast<std::size_t>(p.flow)];
+    p.ln_delay = std::log(t_dep - p.gen_t);
+    __builtin_prefetch(&f.delay);
+    __builtin_prefetch(&open_[static_cast<std::size_t>(f.slot)]);
+    if (cfg_.percentiles == PercentileMode::Streaming) f.hist.prefetch_ln(p.ln_delay);
+  }
+  push(t_dep, static_cast<std::uint32_t>(flows_.size()) + static_cast<std::uint32_t>(port_idx));
 }
 
 void Sim::generate(std::int32_t fi, double now) {
@@ -751,9 +732,10 @@ void Sim::generate(std::int32_t fi, double now) {
   const std::int32_t pid = alloc();
   Packet& p = pkts_[static_cast<std::size_t>(pid)];
   p.gen_t = now;
-  p.size = f.draw_size();
+  p.size = f.draw_size(cand_cum_.data(), cand_size_.data());
   p.flow = fi;
-  p.hop = 0;
+  p.hop_idx = f.hop_off;
+  p.hops_left = f.nhops;
   p.counted = now >= t_begin_;
   if (p.counted) {
     ++f.gen;
@@ -769,8 +751,7 @@ void Sim::generate(std::int32_t fi, double now) {
 
 void Sim::arrive(std::int32_t pid, double now) {
   Packet& p = pkts_[static_cast<std::size_t>(pid)];
-  FlowState& f = flows_[static_cast<std::size_t>(p.flow)];
-  const std::int32_t q = hops_[static_cast<std::size_t>(f.hop_off + p.hop)];
+  const std::int32_t q = hops_[static_cast<std::size_t>(p.hop_idx)];
   Queue& qu = queues_[static_cast<std::size_t>(q)];
   const bool in_window = now >= t_begin_ && now < t_end_;  // ports: arrivals in [warmup, warmup + T)
   if (in_window) ++qu.arrivals;
@@ -778,7 +759,7 @@ void Sim::arrive(std::int32_t pid, double now) {
                          static_cast<std::uint32_t>(qu.occ_pkts) >= cfg_.queue_limit_packets;
   if (qu.occ_bits + p.size > qu.buffer || pkts_full) {  // tail drop
     if (in_window) ++qu.drops;
-    if (p.counted) ++f.drops;
+    if (p.counted) ++flows_[static_cast<std::size_t>(p.flow)].drops;
     ++c_.packets_dropped;
     --in_flight_;
     release(pid);
@@ -844,16 +825,16 @@ void Sim::depart(std::int32_t port_idx, double now) {
   port.in_service_q = kNone;
   ++c_.transmissions;
 
-  FlowState& f = flows_[static_cast<std::size_t>(p.flow)];
-  ++p.hop;
-  if (p.hop == f.nhops) {
+  ++p.hop_idx;
+  if (--p.hops_left == 0) {
     if (p.counted) {
+      FlowState& f = flows_[static_cast<std::size_t>(p.flow)];
       const double d = now - p.gen_t;
-      const double ln_d = std::log(d);
+      const double ln_d = p.ln_delay;  // std::log(d), computed when the last hop started
       f.delay.add(d, ln_d);
-      BatchAcc& a = acc_[static_cast<std::size_t>(f.slot)];
-      a.cur_s += d;
-      a.cur_n += 1.0;
+      BatchOpen& a = open_[static_cast<std::size_t>(f.slot)];
+      a.s += d;
+      a.n += 1.0;
       if (cfg_.percentiles == PercentileMode::Exact) {
         f.exact.push_back(d);
       } else {
@@ -876,13 +857,32 @@ void Sim::depart(std::int32_t port_idx, double now) {
   }
 }
 
+// The calendar's bucket width: a few mean inter-event times, from the expected event rate (one
+// generation and one departure per hop for every packet); its size: a horizon of many buckets, so
+// that few flow gaps overflow it. Only the speed depends on these, never the event order.
+EventQueue Sim::make_event_queue(std::uint32_t num_ids) const {
+  double rate = 0.0;  // events per simulated second
+  for (const FlowState& f : flows_) {
+    if (!f.active) continue;
+    double lambda = f.lambda;
+    if (f.td == TimeDist::OnOff) lambda *= f.t_on / (f.t_on + f.t_off);
+    rate += lambda * static_cast<double>(f.nhops + 1);
+  }
+  constexpr double kEventsPerBucket = 2.0;
+  constexpr double kBucketsPerId = 8.0;
+  const double w = kEventsPerBucket / rate;
+  const double width = rate > 0.0 && std::isfinite(w) && w > 0.0 ? w : 1.0;
+  const auto buckets = static_cast<std::uint32_t>(std::min<double>(kBucketsPerId * num_ids, 1U << 22U));
+  return EventQueue(num_ids, width, buckets);
+}
+
 double Sim::t_quantile() const {
   const double nu = batches_ > 1 ? static_cast<double>(batches_ - 1) : 1.0;
   return student_t_quantile(0.5 + 0.5 * cfg_.confidence, nu);
 }
 
 void Sim::check(double now) {
-  for (BatchAcc& a : acc_) a.close();
+  close_batches();
   ++batches_;
   if (stopped_) return;
   const double window = now - t_begin_;
@@ -910,12 +910,18 @@ net::PathStats path_stats(std::uint64_t gen, std::uint64_t drops, double bits, c
     ps.avg_delay = d.mean;
     ps.avg_ln_delay = d.sum_ln / static_cast<double>(d.n);
     ps.jitter = d.m2 / static_cast<double>(d.n);
-    auto q = [&](double p) { return use_exact ? exact_quantile(exact, p) : hist.quantile(p); };
-    ps.p10 = q(0.1);
-    ps.p20 = q(0.2);
-    ps.p50 = q(0.5);
-    ps.p80 = q(0.8);
-    ps.p90 = q(0.9);
+    constexpr std::array<double, 5> kPs{0.1, 0.2, 0.5, 0.8, 0.9};
+    std::array<double, 5> qs{};
+    if (use_exact) {
+      for (std::size_t i = 0; i < kPs.size(); ++i) qs[i] = exact_quantile(exact, kPs[i]);
+    } else {
+      hist.quantiles(kPs, qs);
+    }
+    ps.p10 = qs[0];
+    ps.p20 = qs[1];
+    ps.p50 = qs[2];
+    ps.p80 = qs[3];
+    ps.p90 = qs[4];
   }
   return ps;
 }
@@ -930,12 +936,12 @@ SimOutput Sim::run() {
   // exactly at the end (k / lambda == T up to rounding) is generated: its count is floor(lambda T).
   gen_end_ = t_end_ * (1.0 + 1e-12);
   batch_len_ = fixed ? (cfg_.batch_s > 0.0 ? cfg_.batch_s : cfg_.sim_time_s / 32.0) : cfg_.check_interval_s;
-  if (flows_.size() + ports_.size() + 1 > kIdMask) {
+  if (flows_.size() + ports_.size() + 1 > EventQueue::kIdMask) {
     fail("too many flows and ports for the event queue (" + std::to_string(flows_.size() + ports_.size()) + ")");
   }
   const auto nflows = static_cast<std::uint32_t>(flows_.size());
   const auto check_id = nflows + static_cast<std::uint32_t>(ports_.size());
-  heap_.reserve(flows_.size() + ports_.size() + 2);
+  events_ = make_event_queue(check_id + 1);
   for (std::uint32_t i = 0; i < nflows; ++i) {
     FlowState& f = flows_[i];
     if (!f.active) continue;
@@ -943,12 +949,11 @@ SimOutput Sim::run() {
     if (t <= gen_end_) push(t, i);
   }
   push(t_begin_ + batch_len_, check_id);
-  while (!heap_.empty()) {
-    const Event ev = heap_.top();
-    heap_.take_top();
+  while (!events_.empty()) {
+    const u128 ev = events_.pop();
     ++c_.events;
-    const std::uint32_t id = ev.id();
-    const double now = ev.t();
+    const std::uint32_t id = EventQueue::id_of(ev);
+    const double now = EventQueue::time_of(ev);
     if (id < nflows) {
       if (now <= gen_end_) {  // else: scheduled before an early stop
         generate(static_cast<std::int32_t>(id), now);
@@ -964,14 +969,13 @@ SimOutput Sim::run() {
     } else {
       depart(static_cast<std::int32_t>(id - nflows), now);
     }
-    heap_.finish_top();
   }
   // The drain (and any partial batch) joins the last closed batch.
   if (batches_ == 0) {
-    for (BatchAcc& a : acc_) a.close();
+    close_batches();
     batches_ = 1;
   } else {
-    for (BatchAcc& a : acc_) a.merge_open_into_last();
+    for (std::size_t i = 0; i < acc_.size(); ++i) acc_[i].merge_open_into_last(open_[i]);
   }
   c_.peak_packet_slots = pkts_.size();
 

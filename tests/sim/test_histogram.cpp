@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "net/error.hpp"
@@ -94,6 +95,47 @@ TEST(LogHistogram, MergeEqualsAddingAll) {
   EXPECT_EQ(a.min(), all.min());
   EXPECT_EQ(a.max(), all.max());
   for (const double p : kPs) EXPECT_EQ(a.quantile(p), all.quantile(p));
+}
+
+TEST(LogHistogram, QuantilesInOnePassEqualQuantile) {
+  // The one-pass quantiles() (what the simulator uses) returns bit-for-bit what quantile() returns,
+  // with ranks on the minimum, repeated probabilities and p = 1 included.
+  RandomStream rng(21, 0, 0);
+  LogHistogram h;
+  for (int i = 0; i < 20000; ++i) {
+    const double u = rng.uniform();
+    h.add(u < 0.25 ? 0.004 : 0.004 + rng.exponential(0.01, 0));
+  }
+  const std::vector<double> ps{0.05, 0.1, 0.2, 0.2, 0.25, 0.5, 0.8, 0.9, 0.999, 1.0};
+  std::vector<double> out(ps.size());
+  h.quantiles(ps, out);
+  for (std::size_t i = 0; i < ps.size(); ++i) EXPECT_EQ(out[i], h.quantile(ps[i])) << "p = " << ps[i];
+  EXPECT_EQ(out[0], 0.004);  // on the minimum
+  EXPECT_GT(out[5], out[0]);
+
+  LogHistogram empty;
+  std::vector<double> none(2);
+  empty.quantiles(std::vector<double>{0.1, 0.9}, none);
+  EXPECT_TRUE(std::isnan(none[0]) && std::isnan(none[1]));
+}
+
+TEST(LogHistogram, QuantilesRejectsBadArguments) {
+  LogHistogram h;
+  h.add(1.0);
+  std::vector<double> out(2);
+  try {
+    h.quantiles(std::vector<double>{0.9, 0.1}, out);
+    FAIL() << "expected autoopt::Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("non-decreasing"), std::string::npos) << e.what();
+  }
+  std::vector<double> short_out(1);
+  try {
+    h.quantiles(std::vector<double>{0.1, 0.9}, short_out);
+    FAIL() << "expected autoopt::Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("as many outputs"), std::string::npos) << e.what();
+  }
 }
 
 TEST(LogHistogram, RejectsNonPositive) {
