@@ -2,10 +2,15 @@
 // samples (every k-th one held out for early stopping), then evaluates on the larger networks
 // (100..300 nodes) and prints the per-size table (delay MAPE, jitter MAPE, loss MAE). With full
 // training the delay MAPE is expected to be <= 12 %; short runs (few epochs) show the trend only.
+// With --train DATA it trains on that dataset instead (e.g. small generated networks), validates on
+// the held-out 50/75-node samples, and tests on every size from 50 nodes.
 //
 //   model_sanity [--epochs N] [--per-size N] [--val-every K] [--threads N] [--seed N] [--out DIR]
+//                [--train DATA [--max-train N]] [--jitter-weight X] [--jitter-loss mape|std_mape|log_mse]
+//                [--lr X] [--batch-size N]
 //     --per-size N   at most N test samples per size (0: all); default 3
 //     --out DIR      also write table.csv/json/svg there
+//     --train DATA   GNNet folder or HDF5 store to train on (the first --max-train samples, 0: all)
 #include <torch/torch.h>
 
 #include <chrono>
@@ -16,6 +21,7 @@
 #include <vector>
 
 #include "io/archive.hpp"
+#include "io/convert.hpp"
 #include "io/gnnet.hpp"
 #include "model/report.hpp"
 #include "model/trainer.hpp"
@@ -52,6 +58,23 @@ std::string arg_str(int argc, char** argv, const std::string& name) {
   return {};
 }
 
+double arg_double(int argc, char** argv, const std::string& name, double def) {
+  const std::string v = arg_str(argc, argv, name);
+  if (v.empty()) return def;
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (end != v.c_str() + v.size() || !(d >= 0)) throw Error("--" + name + ": expected a number >= 0, got '" + v + "'");
+  return d;
+}
+
+model::JitterLoss arg_jitter_loss(int argc, char** argv) {
+  const std::string v = arg_str(argc, argv, "jitter-loss");
+  if (v.empty() || v == "mape") return model::JitterLoss::mape;
+  if (v == "std_mape") return model::JitterLoss::std_mape;
+  if (v == "log_mse") return model::JitterLoss::log_mse;
+  throw Error("--jitter-loss: expected mape, std_mape or log_mse, got '" + v + "'");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -67,29 +90,51 @@ int main(int argc, char** argv) try {
     std::printf("model_sanity: %s not found (set AUTOOPT_SHARED); nothing to do\n", root.string().c_str());
     return 0;
   }
+  const std::string train_data = arg_str(argc, argv, "train");
+  const long max_train = arg_long(argc, argv, "max-train", 0);
   std::vector<net::Sample> train, val;
   for (const char* size : {"50", "75"}) {
     const auto all = io::read_gnnet_dataset(root / size);
     for (std::size_t i = 0; i < all.size(); ++i) {
-      (static_cast<long>(i) % val_every == val_every - 1 ? val : train).push_back(all[i]);
+      const bool held_out = static_cast<long>(i) % val_every == val_every - 1;
+      if (held_out) {
+        val.push_back(all[i]);
+      } else if (train_data.empty()) {
+        train.push_back(all[i]);
+      }
     }
   }
-  std::printf("train %zu samples (50, 75 nodes), val %zu; %d torch thread(s); loaded in %.1f s\n", train.size(),
-              val.size(), torch::get_num_threads(), seconds_since(t0));
+  if (!train_data.empty()) {
+    io::for_each_sample(train_data, io::SizeFilter{}, [&](std::size_t, const net::Sample& s) {
+      if (max_train == 0 || static_cast<long>(train.size()) < max_train) train.push_back(s);
+    });
+  }
+  std::printf("train %zu samples (%s), val %zu (50, 75 nodes); %d torch thread(s); loaded in %.1f s\n", train.size(),
+              train_data.empty() ? "50, 75 nodes" : train_data.c_str(), val.size(), torch::get_num_threads(),
+              seconds_since(t0));
   std::fflush(stdout);
   model::Trainer trainer;  // the default model: 32-d states, 8 iterations
   model::FitOptions o;
   o.epochs = epochs;
   o.patience = epochs;
-  o.batch_size = 2;
-  o.lr = 2e-3;
+  o.batch_size = static_cast<int>(arg_long(argc, argv, "batch-size", 2));
+  o.lr = arg_double(argc, argv, "lr", 2e-3);
   o.seed = seed;
+  o.jitter_weight = arg_double(argc, argv, "jitter-weight", o.jitter_weight);
+  o.jitter_loss = arg_jitter_loss(argc, argv);
+  std::printf("jitter loss %s, weight %g\n",
+              o.jitter_loss == model::JitterLoss::mape       ? "mape"
+              : o.jitter_loss == model::JitterLoss::std_mape ? "std_mape"
+                                                             : "log_mse",
+              o.jitter_weight);
   const auto t1 = std::chrono::steady_clock::now();
   const auto rep = trainer.fit(train, val, o);
   const double train_s = seconds_since(t1);
   for (const auto& e : rep.epochs) {
-    std::printf("epoch %2d  loss %.4f  train delay MAPE %6.2f%%  val delay MAPE %6.2f%%\n", e.epoch, e.train_loss,
-                e.train_delay_mape * 100, e.val_delay_mape * 100);
+    std::printf("epoch %2d  loss %.4f  train delay MAPE %6.2f%%  jitter term %.4f  val delay MAPE %6.2f%%  "
+                "val jitter MAPE %7.2f%%\n",
+                e.epoch, e.train_loss, e.train_delay_mape * 100, e.train_jitter, e.val_delay_mape * 100,
+                e.val_jitter_mape * 100);
   }
   std::printf("training: %.1f s (%.1f s/epoch), best epoch %d\n", train_s,
               train_s / std::max<std::size_t>(1, rep.epochs.size()), rep.best_epoch);
@@ -98,7 +143,9 @@ int main(int argc, char** argv) try {
   model::EvaluationTable table;
   const auto t2 = std::chrono::steady_clock::now();
   std::size_t tested = 0;
-  for (const char* size : {"100", "130", "170", "200", "240", "260", "280", "300"}) {
+  std::vector<const char*> sizes{"100", "130", "170", "200", "240", "260", "280", "300"};
+  if (!train_data.empty()) sizes.insert(sizes.begin(), {"50", "75"});
+  for (const char* size : sizes) {
     if (!fs::exists(root / size)) continue;
     io::GnnetDataset ds(root / size);
     const std::size_t n = per_size > 0 ? std::min<std::size_t>(ds.size(), static_cast<std::size_t>(per_size)) : ds.size();

@@ -19,6 +19,9 @@ namespace {
 using kernels::gather_rows;
 using kernels::segment_sum;
 
+constexpr std::string_view kHeader = "autoopt-routenet 2";
+constexpr std::string_view kHeaderV1 = "autoopt-routenet 1";
+
 std::string fmt(double v) {
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
@@ -36,7 +39,7 @@ torch::nn::Sequential mlp2(std::int64_t in, std::int64_t out) {
 // Config
 
 std::string RouteNetConfig::to_text() const {
-  std::string s = "autoopt-routenet 1\n";
+  std::string s = std::string(kHeader) + "\n";
   s += "path_dim " + std::to_string(path_dim) + "\n";
   s += "link_dim " + std::to_string(link_dim) + "\n";
   s += "queue_dim " + std::to_string(queue_dim) + "\n";
@@ -66,8 +69,12 @@ RouteNetConfig RouteNetConfig::from_text(std::string_view text) {
     ++n;
     const std::string where = "routenet config line " + std::to_string(n);
     if (n == 1) {
-      if (line != "autoopt-routenet 1")
-        throw Error(where + ": expected the header 'autoopt-routenet 1', got '" + line + "'");
+      if (line == kHeaderV1)
+        throw Error(where + ": '" + line + "' is the format of an older model whose jitter head was a " +
+                    "path-level log-variance regression; this version reads 'autoopt-routenet 2' (per-hop " +
+                    "jitter readout), whose weights have another meaning: retrain the model");
+      if (line != kHeader)
+        throw Error(where + ": expected the header '" + std::string(kHeader) + "', got '" + line + "'");
       continue;
     }
     if (line.empty()) continue;
@@ -90,7 +97,8 @@ RouteNetConfig RouteNetConfig::from_text(std::string_view text) {
     }
     seen[key] = true;
   }
-  if (n == 0) throw Error("routenet config: empty text, expected the header 'autoopt-routenet 1'");
+  if (n == 0)
+    throw Error("routenet config: empty text, expected the header '" + std::string(kHeader) + "'");
   for (const auto& [k, _] : ints)
     if (!seen.count(k)) throw Error("routenet config: missing key '" + k + "'");
   for (const auto& [k, _] : reals)
@@ -208,9 +216,7 @@ ModelInput ModelInput::to(at::Device device) const {
 // ---------------------------------------------------------------------------------------------
 // Network
 
-at::Tensor RouteNetOutput::jitter(const RouteNetConfig& c) const {
-  return at::exp(jitter_z * c.jitter_log_std + c.jitter_log_mean);
-}
+at::Tensor RouteNetOutput::jitter(const RouteNetConfig& /*c*/) const { return jitter_var; }
 
 at::Tensor RouteNetOutput::loss() const { return at::sigmoid(loss_logit); }
 
@@ -233,9 +239,8 @@ RouteNetImpl::RouteNetImpl(RouteNetConfig config) : config_(config) {
   };
   occupancy_head_ = register_module("occupancy_head", head(c.path_dim));
   occupancy_out_ = register_module("occupancy_out", torch::nn::Linear(c.readout_hidden, 1));
-  jitter_head_ = head(c.path_dim);
-  jitter_head_->push_back(torch::nn::Linear(c.readout_hidden, 1));
-  register_module("jitter_head", jitter_head_);
+  jitter_head_ = register_module("jitter_head", head(c.path_dim));
+  jitter_out_ = register_module("jitter_out", torch::nn::Linear(c.readout_hidden, 1));
   loss_head_ = head(c.path_dim);
   loss_head_->push_back(torch::nn::Linear(c.readout_hidden, 1));
   register_module("loss_head", loss_head_);
@@ -467,8 +472,15 @@ RouteNetOutput RouteNetImpl::forward(const ModelInput& in) {
   out.queue_delay = segment_sum(occupancy / hop_capacity, in.pos_path, P);
   const at::Tensor inv_cap_sum = segment_sum(1.0 / hop_capacity, in.pos_path, P);
   out.delay = out.queue_delay + in.pkt_size * inv_cap_sum;
+  // Jitter: per hop a delay standard deviation in units of occupancy_scale / capacity (softplus keeps
+  // it >= 0); the path variance is the sum of the hops' variances (independent hops).
+  const at::Tensor sigma = at::softplus(jitter_out_->forward(jitter_head_->forward(after)).squeeze(1));
+  out.hop_jitter_std = sigma * config_.occupancy_scale / hop_capacity;
+  out.jitter_var = segment_sum(out.hop_jitter_std * out.hop_jitter_std, in.pos_path, P);
+  // The log stays finite for paths without hops and for float underflow.
+  const double tiny = out.jitter_var.scalar_type() == at::kDouble ? 1e-300 : 1e-37;
+  out.jitter_z = (at::log(out.jitter_var.clamp_min(tiny)) - config_.jitter_log_mean) / config_.jitter_log_std;
   path_state = gather_rows(path_state, in.path_rank);  // back to path order
-  out.jitter_z = jitter_head_->forward(path_state).squeeze(1);
   out.loss_logit = loss_head_->forward(path_state).squeeze(1);
   out.path_state = path_state;
   out.link_state = link_state;

@@ -1,8 +1,8 @@
 // The RouteNet-Fermi network in libtorch: MLP embeddings of the (normalised) path, link and queue
 // features, T message-passing iterations (a GRU along each path over its hops' queue and link states,
 // a GRUCell per queue over the path states arriving at it, a GRUCell per link over its queues), and
-// three heads: per-hop queue occupancy -> path delay (queueing + transmission time), log jitter, and
-// drop ratio. See docs/model.md.
+// three heads: per-hop queue occupancy -> path delay (queueing + transmission time), per-hop delay
+// standard deviation -> path delay variance (jitter), and drop ratio. See docs/model.md.
 #pragma once
 
 #include <torch/torch.h>
@@ -26,14 +26,18 @@ struct RouteNetConfig {
   // Occupancy head output unit, bits: predicted occupancy = head * occupancy_scale. The trainer sets
   // it to the mean packet size of the training paths.
   double occupancy_scale = 1000.0;
-  // The jitter head predicts z = (log(variance) - jitter_log_mean) / jitter_log_std; the trainer
-  // fits both on the training labels.
+  // Log-scale of the jitter labels (mean and standard deviation of log(variance) over the training
+  // paths; the trainer fits both). The jitter readout does not use them: they only define
+  // RouteNetOutput::jitter_z, the z-scored log variance, for log-scale objectives.
   double jitter_log_mean = 0.0;
   double jitter_log_std = 1.0;
 
-  // Text form: `autoopt-routenet 1`, then one `<key> <value>` line per field (numbers round-trip).
+  // Text form: `autoopt-routenet 2`, then one `<key> <value>` line per field (numbers round-trip).
+  // Format 1 (a path-level log-jitter head, same weight shapes) is refused with an error that says
+  // to retrain.
   [[nodiscard]] std::string to_text() const;
-  // Parses to_text()'s form (unknown or missing keys, bad numbers: autoopt::Error naming the line).
+  // Parses to_text()'s form (old format, unknown or missing keys, bad numbers: autoopt::Error naming
+  // the line).
   [[nodiscard]] static RouteNetConfig from_text(std::string_view text);
   // Throws autoopt::Error naming the field when a dimension/iteration count is < 1 or a scale <= 0.
   void validate() const;
@@ -75,13 +79,15 @@ struct ModelInput {
 struct RouteNetOutput {
   at::Tensor delay;         // [P] mean delay, s
   at::Tensor queue_delay;   // [P] its queueing part
-  at::Tensor jitter_z;      // [P] z-scored log delay variance (see RouteNetConfig)
+  at::Tensor jitter_var;    // [P] delay variance, s^2: sum over the hops of (hop delay std)^2
+  at::Tensor hop_jitter_std;  // [H] per hop (position order, as ModelInput::pos_hop) delay std, s
+  at::Tensor jitter_z;      // [P] (log(jitter_var) - jitter_log_mean) / jitter_log_std
   at::Tensor loss_logit;    // [P] logit of the drop ratio
   at::Tensor path_state;    // [P, path_dim]
   at::Tensor link_state;    // [L, link_dim]
   at::Tensor queue_state;   // [Q, queue_dim]
 
-  // Delay variance, s^2: exp(jitter_z * std + mean).
+  // Delay variance, s^2 (jitter_var; `c` is not needed any more and kept for source compatibility).
   [[nodiscard]] at::Tensor jitter(const RouteNetConfig& c) const;
   // Drop ratio in [0, 1].
   [[nodiscard]] at::Tensor loss() const;
@@ -99,13 +105,15 @@ class RouteNetImpl : public torch::nn::Module {
 
   // The last Linear layer of the occupancy head (tests zero it to check the transmission-time part).
   [[nodiscard]] torch::nn::Linear occupancy_output() const { return occupancy_out_; }
+  // The last Linear layer of the per-hop jitter head (its output goes through softplus).
+  [[nodiscard]] torch::nn::Linear jitter_output() const { return jitter_out_; }
 
  private:
   RouteNetConfig config_;
   torch::nn::Sequential path_embed_{nullptr}, link_embed_{nullptr}, queue_embed_{nullptr};
   torch::nn::GRUCell path_update_{nullptr}, queue_update_{nullptr}, link_update_{nullptr};
   torch::nn::Sequential occupancy_head_{nullptr}, jitter_head_{nullptr}, loss_head_{nullptr};
-  torch::nn::Linear occupancy_out_{nullptr};
+  torch::nn::Linear occupancy_out_{nullptr}, jitter_out_{nullptr};
 };
 TORCH_MODULE(RouteNet);
 

@@ -36,31 +36,6 @@ SampleTensors featurize_checked(std::span<const net::Sample> samples, std::size_
   }
 }
 
-// Per-path loss terms of one batch; masks paths without delivered packets out of delay/jitter.
-struct Objective {
-  at::Tensor total;
-  at::Tensor delay_mape;
-};
-
-Objective objective(const RouteNetOutput& out, const at::Tensor& labels, const RouteNetConfig& c,
-                    const FitOptions& o) {
-  const at::Tensor y_delay = labels.select(1, label_col::delay);
-  const at::Tensor y_jitter = labels.select(1, label_col::jitter);
-  const at::Tensor y_loss = labels.select(1, label_col::loss).clamp(0.0, 1.0);
-  const at::Tensor dmask = (y_delay > 0).to(out.delay.scalar_type());
-  const at::Tensor safe_delay = at::where(y_delay > 0, y_delay, at::ones_like(y_delay));
-  const at::Tensor dcount = dmask.sum().clamp_min(1.0);
-  Objective r;
-  r.delay_mape = ((out.delay - y_delay).abs() / safe_delay * dmask).sum() / dcount;
-  const at::Tensor jmask = (y_jitter > 0).to(out.delay.scalar_type());
-  const at::Tensor safe_jitter = at::where(y_jitter > 0, y_jitter, at::ones_like(y_jitter));
-  const at::Tensor jz = (at::log(safe_jitter) - c.jitter_log_mean) / c.jitter_log_std;
-  const at::Tensor jitter_mse = ((out.jitter_z - jz).pow(2) * jmask).sum() / jmask.sum().clamp_min(1.0);
-  const at::Tensor bce = at::binary_cross_entropy_with_logits(out.loss_logit, y_loss);
-  r.total = r.delay_mape + o.jitter_weight * jitter_mse + o.loss_weight * bce;
-  return r;
-}
-
 std::vector<double> to_doubles(const at::Tensor& t) {
   const at::Tensor c = t.detach().to(at::kCPU).to(at::kDouble).contiguous();
   return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
@@ -82,6 +57,40 @@ void write_text(const std::filesystem::path& p, const std::string& text) {
 }
 
 }  // namespace
+
+Objective training_objective(const RouteNetOutput& out, const at::Tensor& labels, const RouteNetConfig& c,
+                             const FitOptions& o) {
+  const at::Tensor y_delay = labels.select(1, label_col::delay);
+  const at::Tensor y_jitter = labels.select(1, label_col::jitter);
+  const at::Tensor y_loss = labels.select(1, label_col::loss).clamp(0.0, 1.0);
+  const at::Tensor dmask = (y_delay > 0).to(out.delay.scalar_type());
+  const at::Tensor safe_delay = at::where(y_delay > 0, y_delay, at::ones_like(y_delay));
+  Objective r;
+  r.delay_mape = ((out.delay - y_delay).abs() / safe_delay * dmask).sum() / dmask.sum().clamp_min(1.0);
+  const at::Tensor jmask = (y_jitter > 0).to(out.delay.scalar_type());
+  const at::Tensor safe_jitter = at::where(y_jitter > 0, y_jitter, at::ones_like(y_jitter));
+  at::Tensor per_path;
+  switch (o.jitter_loss) {
+    case JitterLoss::mape:
+      per_path = (out.jitter_var - safe_jitter).abs() / safe_jitter;
+      break;
+    case JitterLoss::std_mape: {
+      const at::Tensor ys = at::sqrt(safe_jitter);
+      // sqrt has an infinite derivative at 0: keep the variance off 0 (paths without hops).
+      per_path = (at::sqrt(out.jitter_var.clamp_min(1e-30)) - ys).abs() / ys;
+      break;
+    }
+    case JitterLoss::log_mse:
+      per_path = (out.jitter_z - (at::log(safe_jitter) - c.jitter_log_mean) / c.jitter_log_std).pow(2);
+      break;
+    default:
+      throw Error("training objective: unknown jitter_loss " + std::to_string(static_cast<int>(o.jitter_loss)));
+  }
+  r.jitter = (per_path * jmask).sum() / jmask.sum().clamp_min(1.0);
+  r.loss_bce = at::binary_cross_entropy_with_logits(out.loss_logit, y_loss);
+  r.total = r.delay_mape + o.jitter_weight * r.jitter + o.loss_weight * r.loss_bce;
+  return r;
+}
 
 ComputeDevice parse_device(std::string_view name) {
   if (name == "cpu") return ComputeDevice::cpu;
@@ -144,6 +153,11 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
   if (o.batch_size < 1)
     throw Error("Trainer::fit: batch_size must be >= 1, got " + std::to_string(o.batch_size));
   if (!(o.lr > 0.0)) throw Error("Trainer::fit: lr must be positive");
+  if (!(o.jitter_weight >= 0.0) || !std::isfinite(o.jitter_weight))
+    throw Error("Trainer::fit: jitter_weight must be a finite number >= 0");
+  if (o.jitter_loss != JitterLoss::mape && o.jitter_loss != JitterLoss::std_mape &&
+      o.jitter_loss != JitterLoss::log_mse)
+    throw Error("Trainer::fit: jitter_loss is not one of mape, std_mape, log_mse");
   if (o.patience < 1)
     throw Error("Trainer::fit: patience must be >= 1, got " + std::to_string(o.patience));
   const at::Device dev = [&] {
@@ -211,7 +225,7 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
       std::swap(order[i - 1], order[j]);
     }
     model_->train();
-    double loss_sum = 0.0, mape_sum = 0.0;
+    double loss_sum = 0.0, mape_sum = 0.0, jitter_sum = 0.0;
     int steps = 0;
     for (std::size_t b = 0; b < order.size(); b += static_cast<std::size_t>(o.batch_size)) {
       std::vector<SampleTensors> parts;
@@ -220,19 +234,23 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
       const ModelInput in = on_device(make_input(batch(parts), norm_));
       opt.zero_grad();
       const RouteNetOutput out = model_->forward(in);
-      const Objective obj = objective(out, in.x.labels, model_->config(), o);
+      const Objective obj = training_objective(out, in.x.labels, model_->config(), o);
       obj.total.backward();
       if (o.grad_clip > 0.0) torch::nn::utils::clip_grad_norm_(model_->parameters(), o.grad_clip);
       opt.step();
       loss_sum += obj.total.item<double>();
       mape_sum += obj.delay_mape.item<double>();
+      jitter_sum += obj.jitter.item<double>();
       ++steps;
     }
     EpochLog log;
     log.epoch = epoch;
     log.train_loss = loss_sum / steps;
     log.train_delay_mape = mape_sum / steps;
-    log.val_delay_mape = val.empty() ? evaluate(train).delay_mape : evaluate(val).delay_mape;
+    log.train_jitter = jitter_sum / steps;
+    const Metrics vm = val.empty() ? evaluate(train) : evaluate(val);
+    log.val_delay_mape = vm.delay_mape;
+    log.val_jitter_mape = vm.jitter_mape;
     report.epochs.push_back(log);
     if (log.val_delay_mape < report.best_val_delay_mape) {
       report.best_val_delay_mape = log.val_delay_mape;

@@ -29,23 +29,48 @@ enum class ComputeDevice { cpu, cuda };
 // has no CUDA support or sees no GPU.
 [[nodiscard]] at::Device resolve_device(ComputeDevice d);
 
+// The jitter term of the training objective, on paths with a positive jitter label (variance y,
+// prediction v = RouteNetOutput::jitter_var).
+enum class JitterLoss {
+  mape,       // |v - y| / y: the evaluation's jitter MAPE
+  std_mape,   // |sqrt(v) - sqrt(y)| / sqrt(y): relative error of the standard deviation
+  log_mse,    // (jitter_z - z(y))^2: squared error of the z-scored log variance (the old objective)
+};
+
 struct FitOptions {
   int epochs = 30;
   double lr = 1e-3;
   int batch_size = 4;         // samples per disjoint-graph batch (one optimiser step each)
   std::uint64_t seed = 1;     // model initialisation and batch order
   int patience = 10;          // epochs without a better validation delay MAPE before stopping
-  double jitter_weight = 0.1; // weight of the jitter MSE (z-scored log variance) in the loss
+  double jitter_weight = 0.1; // weight of the jitter term (jitter_loss) in the objective
   double loss_weight = 0.1;   // weight of the drop-ratio BCE in the loss
   double grad_clip = 1.0;     // max global gradient norm; <= 0 disables clipping
   ComputeDevice device = ComputeDevice::cpu;  // where to train (the trainer keeps it afterwards)
+  JitterLoss jitter_loss = JitterLoss::mape;
 };
+
+// The training objective on one batch (scalar tensors): delay MAPE over paths with delivered packets
+// (delay label > 0) + jitter_weight * the jitter term (options.jitter_loss) over paths with a positive
+// jitter label + loss_weight * BCE-with-logits of the drop ratio over all paths. `labels` is
+// [P, label_col::count] (SampleTensors::labels), on the outputs' device. `config` gives the log scale
+// of JitterLoss::log_mse.
+struct Objective {
+  at::Tensor total;
+  at::Tensor delay_mape;
+  at::Tensor jitter;  // the unweighted jitter term
+  at::Tensor loss_bce;
+};
+[[nodiscard]] Objective training_objective(const RouteNetOutput& out, const at::Tensor& labels,
+                                           const RouteNetConfig& config, const FitOptions& options);
 
 struct EpochLog {
   int epoch = 0;              // 1-based
   double train_loss = 0.0;    // mean training objective over the epoch's batches
   double train_delay_mape = 0.0;
   double val_delay_mape = 0.0;  // the training MAPE when there are no validation samples
+  double train_jitter = 0.0;      // mean unweighted jitter term (FitOptions::jitter_loss)
+  double val_jitter_mape = 0.0;   // jitter MAPE on the same samples as val_delay_mape
 };
 
 struct FitReport {

@@ -122,8 +122,19 @@ TEST(RouteNetConfig, TextRoundTripAndBadText) {
   c.jitter_log_std = 0.3;
   EXPECT_EQ(model::RouteNetConfig::from_text(c.to_text()), c);
 
+  EXPECT_EQ(c.to_text().substr(0, c.to_text().find('\n')), "autoopt-routenet 2");
+  // A format-1 checkpoint (path-level jitter head) is refused with a message that says to retrain.
+  std::string v1 = c.to_text();
+  v1.replace(0, v1.find('\n'), "autoopt-routenet 1");
   try {
-    (void)model::RouteNetConfig::from_text("autoopt-routenet 1\npath_dim x\n");
+    (void)model::RouteNetConfig::from_text(v1);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("line 1"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("retrain"), std::string::npos) << e.what();
+  }
+  try {
+    (void)model::RouteNetConfig::from_text("autoopt-routenet 2\npath_dim x\n");
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("line 2"), std::string::npos) << e.what();
@@ -164,7 +175,7 @@ TEST(RouteNet, HopsGroupedByPosition) {
 // through every position (h <- h with the active rows replaced), libtorch's GRUCell on the
 // concatenated (queue, link) state per hop, index_add for the sums.
 struct Reference {
-  at::Tensor delay, jitter_z, loss_logit, path_state, link_state, queue_state;
+  at::Tensor delay, jitter_var, jitter_z, loss_logit, path_state, link_state, queue_state;
 };
 
 Reference reference_forward(model::RouteNet& net, const model::ModelInput& in) {
@@ -216,7 +227,13 @@ Reference reference_forward(model::RouteNet& net, const model::ModelInput& in) {
   const at::Tensor zero = at::zeros({P}, occ.options());
   Reference r;
   r.delay = zero.index_add(0, hop_paths, occ / cap) + in.pkt_size * zero.index_add(0, hop_paths, 1.0 / cap);
-  r.jitter_z = seq("jitter_head", h).squeeze(1);
+  // Jitter: per hop std = softplus(head) * scale / capacity; path variance = sum of squares.
+  const at::Tensor sig = at::softplus(std::dynamic_pointer_cast<torch::nn::LinearImpl>(mods["jitter_out"])
+                                          ->forward(seq("jitter_head", after))
+                                          .squeeze(1)) *
+                         scale / cap;
+  r.jitter_var = zero.index_add(0, hop_paths, sig * sig);
+  r.jitter_z = (at::log(r.jitter_var) - net->config().jitter_log_mean) / net->config().jitter_log_std;
   r.loss_logit = seq("loss_head", h).squeeze(1);
   r.path_state = h;
   r.link_state = link;
@@ -240,6 +257,8 @@ void expect_matches_reference(torch::ScalarType dtype, double tol) {
   model::RouteNetConfig cfg;
   cfg.iterations = 3;
   cfg.occupancy_scale = 900;
+  cfg.jitter_log_mean = -3.5;
+  cfg.jitter_log_std = 1.7;
   model::RouteNet net(cfg);
   net->to(dtype);
   const std::string tag = std::string(c10::toString(dtype));
@@ -248,6 +267,8 @@ void expect_matches_reference(torch::ScalarType dtype, double tol) {
   const model::RouteNetOutput out = net->forward(in);
   const Reference ref = reference_forward(net, in);
   EXPECT_LE(rel_err(out.delay, ref.delay), tol) << tag;
+  EXPECT_LE(rel_err(out.jitter_var, ref.jitter_var), tol) << tag;
+  EXPECT_LE(rel_err(out.jitter(net->config()), ref.jitter_var), tol) << tag;
   EXPECT_LE(rel_err(out.jitter_z, ref.jitter_z), tol) << tag;
   EXPECT_LE(rel_err(out.loss_logit, ref.loss_logit), tol) << tag;
   EXPECT_LE(rel_err(out.path_state, ref.path_state), tol) << tag;
@@ -256,6 +277,8 @@ void expect_matches_reference(torch::ScalarType dtype, double tol) {
   const auto loss_of = [](const at::Tensor& d, const at::Tensor& j, const at::Tensor& l) {
     return (d * 1e3).pow(2).sum() + j.pow(2).sum() + l.sum();
   };
+  // The variance's gradient too (the trainer's MAPE goes through it, not through jitter_z).
+  const auto loss_of_var = [](const at::Tensor& v) { return (v * 1e4).sum(); };
   net->zero_grad();
   loss_of(out.delay, out.jitter_z, out.loss_logit).backward();
   std::vector<at::Tensor> grads;
@@ -266,12 +289,25 @@ void expect_matches_reference(torch::ScalarType dtype, double tol) {
   for (std::size_t i = 0; i < params.size(); ++i) {
     EXPECT_LE(rel_err(grads[i], params[i].value().grad()), tol * 10) << tag << " " << params[i].key();
   }
+  net->zero_grad();
+  loss_of_var(net->forward(in).jitter_var).backward();
+  grads.clear();
+  for (const auto& p : net->parameters())
+    grads.push_back(p.grad().defined() ? p.grad().clone() : at::zeros_like(p));
+  net->zero_grad();
+  loss_of_var(reference_forward(net, in).jitter_var).backward();  // a fresh graph
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const at::Tensor g = params[i].value().grad();
+    EXPECT_LE(rel_err(grads[i], g.defined() ? g : at::zeros_like(grads[i])), tol * 10)
+        << tag << " jitter " << params[i].key();
+  }
 
   // Inference (the CPU cache-blocked path) against the same reference.
   const c10::InferenceMode guard;
   const model::RouteNetOutput inf = net->forward(in);
   EXPECT_LE(rel_err(inf.delay, ref.delay), tol) << tag;
   EXPECT_LE(rel_err(inf.jitter_z, ref.jitter_z), tol) << tag;
+  EXPECT_LE(rel_err(inf.jitter_var, ref.jitter_var), tol) << tag;
   EXPECT_LE(rel_err(inf.loss_logit, ref.loss_logit), tol) << tag;
   EXPECT_LE(rel_err(inf.path_state, ref.path_state), tol) << tag;
   EXPECT_LE(rel_err(inf.queue_state, ref.queue_state), tol) << tag;
@@ -302,14 +338,25 @@ TEST(RouteNet, OutputShapesForABatchOfTwo) {
   EXPECT_EQ(out.queue_state.sizes(), (std::vector<std::int64_t>{10 + 6, 32}));
   EXPECT_TRUE(torch::isfinite(out.delay).all().item<bool>());
   EXPECT_TRUE(((out.loss() >= 0) & (out.loss() <= 1)).all().item<bool>());
-  // Gradients reach the embeddings.
-  out.delay.sum().backward();
-  for (const auto& p : net->named_parameters()) {
-    if (p.key().rfind("path_embed", 0) == 0) {
-      ASSERT_TRUE(p.value().grad().defined()) << p.key();
-      EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key();
-    }
-  }
+  EXPECT_TRUE((out.jitter_var > 0).all().item<bool>());
+  EXPECT_EQ(out.hop_jitter_std.size(0), raw.num_hops());
+  // Gradients reach the embeddings, from the delay and from the jitter; the jitter head gets none
+  // from the delay and the occupancy head none from the jitter.
+  const auto grad_sum = [&](const std::string& prefix) {
+    double g = 0;
+    for (const auto& p : net->named_parameters())
+      if (p.key().rfind(prefix, 0) == 0 && p.value().grad().defined()) g += p.value().grad().abs().sum().item<double>();
+    return g;
+  };
+  out.delay.sum().backward({}, /*retain_graph=*/true);
+  EXPECT_GT(grad_sum("path_embed"), 0.0);
+  EXPECT_EQ(grad_sum("jitter_"), 0.0);
+  net->zero_grad();
+  (out.jitter_var * 1e4).sum().backward();
+  EXPECT_GT(grad_sum("path_embed"), 0.0);
+  EXPECT_GT(grad_sum("jitter_head"), 0.0);
+  EXPECT_GT(grad_sum("jitter_out"), 0.0);
+  EXPECT_EQ(grad_sum("occupancy_"), 0.0);
 }
 
 TEST(RouteNet, ZeroOccupancyGivesTransmissionTimes) {
@@ -344,6 +391,44 @@ TEST(RouteNet, ZeroOccupancyGivesTransmissionTimes) {
   const double c = 0.5 * net->config().occupancy_scale;
   EXPECT_NEAR(out2.queue_delay[1].item<double>(), 2 * c / 1e4, 1e-12);
   EXPECT_NEAR(out2.queue_delay[3].item<double>(), c / 1e4, 1e-12);
+}
+
+TEST(RouteNet, JitterReadoutByHand) {
+  torch::set_num_threads(1);
+  torch::manual_seed(5);
+  const model::SampleTensors raw = model::featurize(three_node(), {.dtype = torch::kDouble});
+  const std::vector<model::SampleTensors> parts{raw};
+  const model::ModelInput in = model::make_input(raw, model::Normalizer::fit(parts));
+  model::RouteNetConfig cfg;
+  cfg.occupancy_scale = 800;
+  cfg.jitter_log_mean = -4;
+  cfg.jitter_log_std = 2;
+  model::RouteNet net(cfg);
+  net->to(torch::kDouble);
+  // A constant head output b: every hop's std is softplus(b) * scale / capacity.
+  const double b = 0.3;
+  {
+    torch::NoGradGuard g;
+    net->jitter_output()->weight.zero_();
+    net->jitter_output()->bias.fill_(b);
+  }
+  const model::RouteNetOutput out = net->forward(in);
+  const double sigma = std::log1p(std::exp(b)) * 800 / 1e4;  // every link is 1e4 bit/s
+  // Paths 0->1, 0->2, 1->0, 1->2, 2->0, 2->1 with 1, 2, 1, 1, 2, 1 hops: variance = hops * sigma^2.
+  const std::vector<double> hops{1, 2, 1, 1, 2, 1};
+  ASSERT_EQ(out.jitter_var.size(0), 6);
+  for (std::int64_t p = 0; p < 6; ++p) {
+    const double v = hops[static_cast<std::size_t>(p)] * sigma * sigma;
+    EXPECT_NEAR(out.jitter_var[p].item<double>(), v, 1e-15) << p;
+    EXPECT_NEAR(out.jitter(net->config())[p].item<double>(), v, 1e-15) << p;
+    EXPECT_NEAR(out.jitter_z[p].item<double>(), (std::log(v) + 4) / 2, 1e-12) << p;
+  }
+  EXPECT_TRUE(torch::allclose(out.hop_jitter_std, torch::full({8}, sigma, torch::kDouble)));
+  // The log-scale fields only move jitter_z, not the variance.
+  net->set_scales(800, 1.0, 0.5);
+  const model::RouteNetOutput out2 = net->forward(in);
+  EXPECT_TRUE(torch::equal(out2.jitter_var, out.jitter_var));
+  EXPECT_NEAR(out2.jitter_z[1].item<double>(), (std::log(2 * sigma * sigma) - 1.0) / 0.5, 1e-12);
 }
 
 TEST(RouteNet, EmptyInputThrows) {
