@@ -1,0 +1,146 @@
+// The pieces `autoopt run` and `autoopt optimize` share: loading datasets, the validation subset,
+// training and evaluating a method's model (the same harness for AutoOPT and every baseline), Stage 2
+// (feature extractor -> embeddings -> seed selection with the expert rules -> incremental
+// optimization with the RouteNet-F filter model), the random and oracle baselines' selections, and the
+// small text files a run folder keeps its stage results in (written atomically, read back on resume).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "model/filter_model.hpp"
+#include "model/report.hpp"
+#include "model/trainer.hpp"
+#include "net/sample.hpp"
+#include "opt/incremental.hpp"
+#include "opt/rules.hpp"
+#include "pipeline/run_config.hpp"
+
+namespace autoopt::pipeline {
+
+// ---- data -------------------------------------------------------------------------------------
+
+// Every sample of a dataset (GNNet folder, HDF5 store or .h5 shard) in the dataset's order. Throws
+// autoopt::Error naming `what` (e.g. "--val") when the path is missing, no dataset or empty.
+[[nodiscard]] std::vector<net::Sample> load_dataset(const std::filesystem::path& path, const std::string& what,
+                                                    bool progress);
+// The ok samples of an `autoopt generate` run folder (its shards/ store), sorted by Sample::id (the
+// candidate number), so the order does not depend on the ranks that made them.
+[[nodiscard]] std::vector<net::Sample> load_generated(const std::filesystem::path& run_dir);
+// The `count` smallest samples (node count, then position); count 0 or >= size: all of them, in order.
+[[nodiscard]] std::vector<net::Sample> smallest_subset(std::span<const net::Sample> samples, std::size_t count);
+// Copies of samples[ids].
+[[nodiscard]] std::vector<net::Sample> pick(std::span<const net::Sample> samples, std::span<const std::size_t> ids);
+
+// ---- models -----------------------------------------------------------------------------------
+
+struct ModelSettings {
+  model::RouteNetConfig config;
+  model::FitOptions fit;  // fit.epochs: the final model's epochs (same for every method)
+  int extractor_epochs = 10;
+  int filter_epochs = 4;
+};
+[[nodiscard]] ModelSettings model_settings(const RunConfig& config);
+
+struct TrainedModel {
+  model::Trainer trainer;
+  model::FitReport fit;
+  double seconds = 0.0;
+};
+// A fresh model fitted on `train` with early stopping on `val` (may be empty), `epochs` epochs.
+[[nodiscard]] TrainedModel train_model(std::span<const net::Sample> train, std::span<const net::Sample> val,
+                                       const ModelSettings& settings, int epochs);
+
+// Table I of a model on `data` (samples with results): one forward pass per sample, per size then
+// overall (EvaluationTable::rows()). `label` names the progress lines.
+[[nodiscard]] model::EvaluationTable evaluate_model(model::Trainer& trainer, std::span<const net::Sample> data,
+                                                    const std::string& label, bool progress);
+
+// ---- Stage 2 ----------------------------------------------------------------------------------
+
+struct Stage2Settings {
+  std::size_t seed_clusters = 2;
+  std::size_t seeds_per_cluster = 2;
+  opt::IncrementalOptions incremental;      // n_max, r_iter, N_t, N_l, decay, thr_iter, influence, seed
+  std::optional<opt::ExpertRules> rules;    // none: every sample passes
+};
+[[nodiscard]] Stage2Settings stage2_settings(const RunConfig& config);
+
+struct SeedResult {
+  std::vector<std::size_t> seeds;          // pool ids, cluster by cluster
+  std::vector<std::string> replacements;   // "cand-12 -> cand-30: link_utilization: ..." per VERIFY failure
+  std::string backend;                     // "cpu" / "gpu"
+};
+// Algorithm 1 on the embeddings (n x dim row-major, n = pool.size()) with the expert rules as VERIFY.
+[[nodiscard]] SeedResult select_seed_set(std::span<const net::Sample> pool, std::span<const float> embeddings,
+                                         std::size_t dim, const Stage2Settings& settings);
+
+struct IncrementalOutcome {
+  opt::IncrementalResult result;
+  std::vector<std::string> dropped;  // one line per sample dropped for good (rules, influence)
+};
+// Algorithm 2 from the seeds over the rest of the pool, with RouteNetFilter (validation: `val`, test:
+// `test`, may be empty) and nearest neighbours in embedding space. on_iteration sees each Table II row.
+[[nodiscard]] IncrementalOutcome run_incremental_stage(
+    std::span<const net::Sample> pool, std::span<const net::Sample> val, std::span<const net::Sample> test,
+    std::span<const std::size_t> seeds, std::span<const float> embeddings, std::size_t dim,
+    const Stage2Settings& settings, const ModelSettings& models,
+    const std::function<void(const opt::IterationLog&)>& on_iteration);
+
+// One terminal line per Table II row ("iter 2: |D_tra| 12/16 (+3 easy, +2 hard) val MAPE 8.31% ...").
+[[nodiscard]] std::string iteration_line(const opt::IterationLog& row, std::size_t n_max, double elapsed_s);
+
+// ---- baselines --------------------------------------------------------------------------------
+
+// `k` distinct ids of 0..n-1 drawn uniformly (seeded), ascending.
+[[nodiscard]] std::vector<std::size_t> random_selection(std::size_t n, std::size_t k, std::uint64_t seed);
+// Oracle-based sampling (our reading of the GNNet 2022 "Ghost Ducks" approach): the k ids with the
+// highest loss of a model trained on the whole pool (ties by id), i.e. the samples that model finds
+// hardest; ascending by id.
+[[nodiscard]] std::vector<std::size_t> oracle_selection(std::span<const double> losses, std::size_t k);
+
+// ---- stage files --------------------------------------------------------------------------------
+
+// A small text file of `key<TAB>value` lines (keys may repeat; tabs/newlines in values become spaces),
+// written atomically.
+class StateFile {
+ public:
+  void add(const std::string& key, const std::string& value);
+  void add_ids(const std::string& key, std::span<const std::size_t> ids);
+  void add_double(const std::string& key, double v);
+  void write(const std::filesystem::path& file) const;
+
+  // Reads write()'s form; throws autoopt::Error naming the file.
+  [[nodiscard]] static StateFile read(const std::filesystem::path& file);
+  [[nodiscard]] bool has(const std::string& key) const;
+  // The first value of `key`; throws autoopt::Error naming the file and the key when absent.
+  [[nodiscard]] const std::string& get(const std::string& key) const;
+  [[nodiscard]] std::vector<std::string> all(const std::string& key) const;
+  [[nodiscard]] std::vector<std::size_t> ids(const std::string& key) const;
+  [[nodiscard]] double number(const std::string& key) const;
+
+ private:
+  std::string file_;
+  std::vector<std::pair<std::string, std::string>> lines_;
+};
+
+// SizeRow / IterationLog as one line each (lossless numbers) and back.
+[[nodiscard]] std::string size_row_line(const model::SizeRow& r);
+[[nodiscard]] model::SizeRow parse_size_row(const std::string& line);
+[[nodiscard]] std::string iteration_row_line(const opt::IterationLog& r);
+[[nodiscard]] opt::IterationLog parse_iteration_row(const std::string& line);
+// The Table II rows as CSV (the columns of opt::IterationLog; MAPEs in percent).
+[[nodiscard]] std::string iterations_csv(std::span<const opt::IterationLog> rows);
+
+// Embeddings: "<n> <dim>\n" then n*dim floats as text (round-trip), written atomically.
+void write_embeddings(const std::filesystem::path& file, std::span<const float> values, std::size_t dim);
+[[nodiscard]] std::vector<float> read_embeddings(const std::filesystem::path& file, std::size_t& dim);
+
+}  // namespace autoopt::pipeline

@@ -1,0 +1,373 @@
+// autoopt run / optimize: a tiny variant of the quick preset end to end through run_pipeline (report
+// files, Table I/II contents, |selected| = N_max, seeds within the selection), resume by stage, refusal
+// of a changed configuration, optimize on the run's pool, config errors naming the key, the presets, and
+// the small helpers (random/oracle selection, stage files).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <string>
+
+#include <unistd.h>
+
+#include "io/archive.hpp"
+#include "net/error.hpp"
+#include "pipeline/optimize.hpp"
+#include "pipeline/pipeline.hpp"
+#include "pipeline/run_config.hpp"
+#include "pipeline/stage2.hpp"
+
+namespace autoopt::pipeline {
+namespace {
+namespace fs = std::filesystem;
+
+const fs::path kConfigs = fs::path(__FILE__).parent_path().parent_path().parent_path() / "configs";
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path p = fs::temp_directory_path() / ("autoopt_test_pipeline_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+// The tiny variant of the quick preset (everything that costs time made small). Permissive expert
+// rules: the point here is the plumbing, the rules have their own tests.
+std::string tiny_config(const fs::path& dir, std::size_t n_max = 6) {
+  io::write_file_atomic(dir / "rules.conf", "link_utilization.min: 0\nlink_utilization.max: 100\n");
+  return "pool_size: 12\nmax_nodes: 6\ngenerator_config: " + (kConfigs / "generator.conf").string() +
+         "\nsim_time: 40\neval_count: 2\neval_min_nodes: 8\neval_max_nodes: 10\neval_sim_time: 40\nval_subset: 1\n"
+         "n_max: " + std::to_string(n_max) +
+         "\nseed_clusters: 2\nseeds_per_cluster: 1\nr_iter: 0.5\nn_easy: 2\nn_hard: 2\ndecay: 0.1\nthr_iter: 0.5\n"
+         "influence: fast\nrules: rules.conf\nmodel_dim: 8\nmodel_iterations: 2\nextractor_epochs: 1\n"
+         "filter_epochs: 1\nfinal_epochs: 2\npatience: 2\nbatch_size: 4\n"
+         "baselines: random, quickstart, oracle\nquickstart_config: " + (kConfigs / "quickstart.conf").string() +
+         "\nseed: 3\nthreads: 1\n";
+}
+
+RunConfig tiny(const fs::path& dir, std::size_t n_max = 6) {
+  io::write_file_atomic(dir / "tiny.conf", tiny_config(dir, n_max));
+  return load_run_config(dir / "tiny.conf");
+}
+
+RunOptions quiet(const fs::path& run) {
+  RunOptions o;
+  o.run_dir = run;
+  o.progress = false;
+  o.log = [](const std::string&) {};
+  o.command_line = "test";
+  return o;
+}
+
+// One end-to-end run shared by the tests below (made once).
+class PipelineRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<fs::path>(temp_dir("run"));
+    config_ = std::make_unique<RunConfig>(tiny(*dir_));
+    first_ = std::make_unique<RunResult>(run_pipeline(*config_, quiet(*dir_ / "RUN")));
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*dir_);
+    first_.reset();
+    config_.reset();
+    dir_.reset();
+  }
+  inline static std::unique_ptr<fs::path> dir_;
+  inline static std::unique_ptr<RunConfig> config_;
+  inline static std::unique_ptr<RunResult> first_;
+};
+
+TEST_F(PipelineRun, EndToEndWritesReportTablesSlow) {
+  const RunResult& r = *first_;
+  const fs::path run = *dir_ / "RUN";
+  // Every stage ran, in order.
+  const auto names = stage_names(*config_);
+  ASSERT_EQ(r.stages.size(), names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(r.stages[i].stage, names[i]);
+    EXPECT_FALSE(r.stages[i].resumed) << names[i];
+    EXPECT_GE(r.stages[i].seconds, 0.0);
+  }
+  for (const char* f : {"report.html", "table1.csv", "table2.csv", "report.json"}) {
+    EXPECT_TRUE(fs::is_regular_file(run / "report" / f)) << f;
+  }
+  EXPECT_TRUE(fs::is_regular_file(run / "stages.json"));
+  EXPECT_TRUE(fs::is_regular_file(run / "stage2" / "table2.csv"));
+
+  // Table I: four methods with the same evaluation set; sizes inside the eval range, overall last.
+  const RunReportInput& in = r.report;
+  ASSERT_EQ(in.methods.size(), 4U);
+  EXPECT_EQ(in.methods[0].name, "autoopt");
+  EXPECT_EQ(in.methods[1].name, "random");
+  EXPECT_EQ(in.methods[2].name, "quickstart");
+  EXPECT_EQ(in.methods[3].name, "oracle");
+  for (const auto& m : in.methods) {
+    ASSERT_GE(m.table.size(), 2U) << m.name;
+    const auto& all = m.table.back();
+    EXPECT_EQ(all.nodes, 0) << m.name;
+    EXPECT_GE(all.samples, 1) << m.name;
+    EXPECT_LE(all.samples, 2) << m.name;
+    EXPECT_TRUE(std::isfinite(all.delay_mape) && all.delay_mape > 0) << m.name;
+    std::int64_t per_size = 0;
+    for (std::size_t i = 0; i + 1 < m.table.size(); ++i) {
+      EXPECT_GE(m.table[i].nodes, 8) << m.name;
+      EXPECT_LE(m.table[i].nodes, 10) << m.name;
+      per_size += m.table[i].samples;
+    }
+    EXPECT_EQ(per_size, all.samples) << m.name;
+    EXPECT_EQ(m.table.back().samples, in.methods[0].table.back().samples);
+    if (m.name != "quickstart") EXPECT_EQ(m.train_samples, 6U) << m.name;
+    EXPECT_GE(m.train_samples, 1U);
+  }
+
+  // Table II: row 0 = the seeds, then growth to N_max.
+  ASSERT_GE(in.iterations.size(), 2U);
+  EXPECT_EQ(in.iterations.front().iteration, 0U);
+  EXPECT_EQ(in.iterations.front().train_size, 2U);
+  EXPECT_EQ(in.iterations.back().train_size, 6U);
+  for (std::size_t i = 1; i < in.iterations.size(); ++i) {
+    EXPECT_GT(in.iterations[i].train_size, in.iterations[i - 1].train_size);
+  }
+  EXPECT_EQ(in.seed_count, 2U);
+  EXPECT_GE(in.pool_size, 6U);
+  EXPECT_LE(in.pool_size, 12U);
+  ASSERT_TRUE(in.candidates.has_value());
+  EXPECT_EQ(in.candidates->samples(), in.pool_size);
+  ASSERT_TRUE(in.selected.has_value());
+  EXPECT_EQ(in.selected->samples(), 6U);
+
+  // |selected| = N_max, distinct, seeds within.
+  const auto sel = StateFile::read(run / "stage2" / "selection.txt").ids("selected");
+  const auto seeds = StateFile::read(run / "stage2" / "seeds.txt").ids("seeds");
+  EXPECT_EQ(sel.size(), 6U);
+  EXPECT_EQ(std::set<std::size_t>(sel.begin(), sel.end()).size(), sel.size());
+  for (std::size_t s : seeds) EXPECT_NE(std::find(sel.begin(), sel.end(), s), sel.end()) << s;
+  // The report's Table I CSV names every method.
+  const std::string t1 = io::read_file(run / "report" / "table1.csv");
+  for (const char* m : {"autoopt", "random", "quickstart", "oracle"}) EXPECT_NE(t1.find(m), std::string::npos) << m;
+}
+
+TEST_F(PipelineRun, RerunSkipsFinishedStagesSlow) {
+  const RunResult again = run_pipeline(*config_, quiet(*dir_ / "RUN"));
+  ASSERT_EQ(again.stages.size(), first_->stages.size());
+  for (std::size_t i = 0; i < again.stages.size(); ++i) {
+    EXPECT_TRUE(again.stages[i].resumed) << again.stages[i].stage;
+    EXPECT_NEAR(again.stages[i].seconds, first_->stages[i].seconds, 1e-3) << again.stages[i].stage;  // stages.json: ms
+  }
+  // The same results, read back from the stage files.
+  ASSERT_EQ(again.report.methods.size(), first_->report.methods.size());
+  for (std::size_t i = 0; i < again.report.methods.size(); ++i) {
+    EXPECT_EQ(again.report.methods[i].table.back().delay_mape, first_->report.methods[i].table.back().delay_mape);
+  }
+  EXPECT_EQ(again.report.iterations.size(), first_->report.iterations.size());
+
+  // A stage whose marker is gone runs again (and only that one).
+  const fs::path stages = *dir_ / "RUN" / "stages.json";
+  std::string text = io::read_file(stages);
+  const auto pos = text.find("{\"stage\": \"evaluate-random\"");
+  ASSERT_NE(pos, std::string::npos);
+  text.replace(pos, 10, "{\"stagX\": ");
+  io::write_file_atomic(stages, text);
+  const RunResult third = run_pipeline(*config_, quiet(*dir_ / "RUN"));
+  for (const auto& s : third.stages) EXPECT_EQ(s.resumed, s.stage != "evaluate-random") << s.stage;
+}
+
+TEST_F(PipelineRun, ChangedConfigIsRefusedNamingTheKey) {
+  const fs::path other = *dir_ / "other";
+  fs::create_directories(other);
+  const RunConfig changed = tiny(other, 5);
+  try {
+    (void)run_pipeline(changed, quiet(*dir_ / "RUN"));
+    FAIL() << "expected a refusal";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("another configuration"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("--force"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("n_max: was 6, now 5"), std::string::npos) << msg;
+  }
+  // A folder that is not a run folder is not touched.
+  const fs::path foreign = *dir_ / "foreign";
+  fs::create_directories(foreign);
+  io::write_file_atomic(foreign / "precious.txt", "x");
+  RunOptions o = quiet(foreign);
+  o.force = true;
+  EXPECT_THROW((void)run_pipeline(*config_, o), Error);
+  EXPECT_TRUE(fs::exists(foreign / "precious.txt"));
+}
+
+TEST_F(PipelineRun, OptimizeOnTheRunsPoolSlow) {
+  OptimizeOptions o;
+  o.pool = *dir_ / "RUN" / "pool" / "shards";
+  o.val = *dir_ / "RUN" / "eval" / "shards";
+  o.out = *dir_ / "opt";
+  o.fraction = 0.5;
+  o.settings = *config_;
+  o.progress = false;
+  o.log = [](const std::string&) {};
+  const OptimizeResult r = optimize_dataset(o);
+  EXPECT_EQ(r.pool_size, first_->report.pool_size);
+  EXPECT_EQ(r.n_max, static_cast<std::size_t>(std::llround(0.5 * static_cast<double>(r.pool_size))));
+  EXPECT_EQ(r.selected.size(), r.n_max);
+  ASSERT_EQ(r.report.methods.size(), 3U);
+  EXPECT_EQ(r.report.methods[0].name, "autoopt");
+  EXPECT_EQ(r.report.methods[1].name, "all-pool");
+  EXPECT_EQ(r.report.methods[2].name, "random");
+  EXPECT_EQ(r.report.methods[1].train_samples, r.pool_size);
+  EXPECT_EQ(r.report.methods[2].train_samples, r.n_max);
+  EXPECT_DOUBLE_EQ(r.delay_mape_lost,
+                   r.report.methods[0].table.back().delay_mape - r.report.methods[1].table.back().delay_mape);
+  for (const char* f : {"selected.csv", "table2.csv", "summary.txt", "report/report.html"}) {
+    EXPECT_TRUE(fs::is_regular_file(o.out / f)) << f;
+  }
+  o.fraction = 0.05;  // fewer than the seeds
+  try {
+    (void)optimize_dataset(o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--fraction"), std::string::npos) << e.what();
+  }
+}
+
+// ---- configuration -----------------------------------------------------------------------------
+
+std::string config_error(const std::string& text) {
+  try {
+    (void)run_config_from(gen::ConfigFile::parse(text, "bad.conf"));
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(RunConfig, BadValuesNameTheKey) {
+  EXPECT_NE(config_error("n_max: -3\n").find("bad.conf:1: key 'n_max'"), std::string::npos) << config_error("n_max: -3\n");
+  EXPECT_NE(config_error("pool_size: 10\nr_iter: 2\n").find("bad.conf:2: key 'r_iter'"), std::string::npos);
+  EXPECT_NE(config_error("pool_sise: 10\n").find("pool_sise"), std::string::npos);
+  const std::string big = config_error("pool_size: 10\nn_max: 20\n");
+  EXPECT_NE(big.find("bad.conf:2: key 'n_max'"), std::string::npos) << big;
+  EXPECT_NE(big.find("exceeds the pool size 10"), std::string::npos) << big;
+  EXPECT_NE(config_error("baselines: random, fancy\n").find("unknown baseline 'fancy'"), std::string::npos);
+  EXPECT_NE(config_error("influence: slow\n").find("key 'influence'"), std::string::npos);
+  EXPECT_NE(config_error("baselines: quickstart\n").find("quickstart_config"), std::string::npos);
+  EXPECT_NE(config_error("seed_clusters: 5\nseeds_per_cluster: 5\n").find("key 'seed_clusters'"), std::string::npos);
+  EXPECT_EQ(config_error("n_max: 5\nbaselines: none\n"), "no error");
+}
+
+TEST(RunConfig, OverridesAreCheckedAndChangeTheFingerprint) {
+  RunConfig c = run_config_from(gen::ConfigFile::parse("pool_size: 20\nn_max: 10\n", "x.conf"));
+  const std::string fp = c.fingerprint();
+  RunOverrides o;
+  o.threads = 2;
+  o.device = "cpu";
+  apply_overrides(c, o);
+  EXPECT_EQ(c.fingerprint(), fp);  // threads and device are not part of the identity
+  o.seed = 7;
+  apply_overrides(c, o);
+  EXPECT_NE(c.fingerprint(), fp);
+  o.n_max = 30;
+  try {
+    apply_overrides(c, o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("command line"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("n_max"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RunConfig, PresetsLoadAndResolvePaths) {
+  const fs::path quick = find_preset("quick", kConfigs.parent_path() / "build" / "drivers");
+  const RunConfig q = load_run_config(quick);
+  EXPECT_EQ(q.name, "quick");
+  EXPECT_LE(q.n_max, 20U);
+  EXPECT_LE(q.max_nodes, 8);
+  EXPECT_TRUE(q.val.empty());
+  EXPECT_TRUE(fs::is_regular_file(q.generator_config)) << q.generator_config;
+  EXPECT_TRUE(fs::is_regular_file(q.rules)) << q.rules;
+  EXPECT_TRUE(fs::is_regular_file(q.quickstart_config)) << q.quickstart_config;
+  const RunConfig p = load_run_config(find_preset("paper", kConfigs.parent_path()));
+  EXPECT_EQ(p.n_max, 100U);
+  EXPECT_EQ(p.max_nodes, 10);
+  EXPECT_EQ(p.baselines.size(), 3U);
+  EXPECT_THROW((void)find_preset("Bad/Name", kConfigs), Error);
+  try {
+    (void)find_preset("nonexistent", kConfigs);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("run-nonexistent.conf not found"), std::string::npos) << e.what();
+  }
+}
+
+// ---- helpers ------------------------------------------------------------------------------------
+
+TEST(Stage2Helpers, RandomSelectionIsSeededAndDistinct) {
+  const auto a = random_selection(50, 10, 4);
+  EXPECT_EQ(a, random_selection(50, 10, 4));
+  EXPECT_NE(a, random_selection(50, 10, 5));
+  EXPECT_EQ(std::set<std::size_t>(a.begin(), a.end()).size(), 10U);
+  EXPECT_TRUE(std::is_sorted(a.begin(), a.end()));
+  EXPECT_LT(a.back(), 50U);
+  EXPECT_EQ(random_selection(5, 5, 1).size(), 5U);
+  EXPECT_THROW((void)random_selection(3, 4, 1), Error);
+}
+
+TEST(Stage2Helpers, OracleTakesTheHighestLosses) {
+  const std::vector<double> losses = {0.1, 0.9, 0.3, 0.9, 0.05, 0.5};
+  EXPECT_EQ(oracle_selection(losses, 3), (std::vector<std::size_t>{1, 3, 5}));
+  EXPECT_EQ(oracle_selection(losses, 1), (std::vector<std::size_t>{1}));  // ties: lower id first
+  EXPECT_THROW((void)oracle_selection(losses, 7), Error);
+}
+
+TEST(Stage2Helpers, StageFilesRoundTrip) {
+  const fs::path dir = temp_dir("state");
+  StateFile f;
+  f.add_ids("ids", std::vector<std::size_t>{3, 1, 4});
+  f.add("reason", "tab\there\nnewline");
+  f.add("reason", "second");
+  f.add_double("x", 0.1);
+  f.write(dir / "s.txt");
+  const StateFile g = StateFile::read(dir / "s.txt");
+  EXPECT_EQ(g.ids("ids"), (std::vector<std::size_t>{3, 1, 4}));
+  EXPECT_EQ(g.all("reason"), (std::vector<std::string>{"tab here newline", "second"}));
+  EXPECT_EQ(g.number("x"), 0.1);
+  EXPECT_THROW((void)g.get("missing"), Error);
+
+  model::SizeRow r;
+  r.nodes = 50;
+  r.samples = 3;
+  r.paths = 120;
+  r.delay_paths = 118;
+  r.jitter_paths = 110;
+  r.loss_paths = 119;
+  r.delay_mape = 0.0123456789012345;
+  r.jitter_mape = 0.2;
+  r.loss_mae = 1e-3;
+  const model::SizeRow back = parse_size_row(size_row_line(r));
+  EXPECT_EQ(back.nodes, 50);
+  EXPECT_EQ(back.delay_paths, 118);
+  EXPECT_EQ(back.loss_paths, 119);
+  EXPECT_EQ(back.delay_mape, r.delay_mape);
+  opt::IterationLog it;
+  it.iteration = 2;
+  it.train_size = 9;
+  it.validation_mape = 0.07;
+  it.pool_left = 30;
+  EXPECT_FALSE(parse_iteration_row(iteration_row_line(it)).test_mape.has_value());
+  it.test_mape = 0.08;
+  const auto it2 = parse_iteration_row(iteration_row_line(it));
+  EXPECT_EQ(it2.test_mape, 0.08);
+  EXPECT_EQ(it2.pool_left, 30U);
+
+  const std::vector<float> emb = {1.5F, -2.0F, 3.25F, 1e-7F, 0.0F, 7.0F};
+  write_embeddings(dir / "e.txt", emb, 3);
+  std::size_t dim = 0;
+  EXPECT_EQ(read_embeddings(dir / "e.txt", dim), emb);
+  EXPECT_EQ(dim, 3U);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace autoopt::pipeline
