@@ -18,6 +18,7 @@
 #include "io/convert.hpp"
 #include "io/gnnet.hpp"
 #include "io/h5store.hpp"
+#include "model/features.hpp"
 #include "model/report.hpp"
 #include "model/trainer.hpp"
 #include "net/error.hpp"
@@ -135,6 +136,19 @@ void for_owned_samples(const fs::path& path, const io::SizeFilter& filter, const
   }
 }
 
+// Link-path samples (measured data, e.g. GNNet 2023) carry their labels in link_paths, not in
+// results: they measure only the mean delay. Marks them as labelled for the trainer (an empty
+// Results) and returns how many there were.
+std::size_t mark_link_path_labels(std::vector<net::Sample>& samples) {
+  std::size_t count = 0;
+  for (net::Sample& s : samples) {
+    if (!model::is_link_path_sample(s)) continue;
+    ++count;
+    if (!s.results) s.results.emplace();
+  }
+  return count;
+}
+
 model::Trainer load_model(const std::string& cmd, const fs::path& dir) {
   if (dir.empty()) throw Error("autoopt " + cmd + ": --model is required");
   if (std::error_code ec; !fs::is_directory(dir, ec)) {
@@ -158,7 +172,7 @@ std::vector<model::SampleRecords> predict_records(const std::string& cmd, model:
         data, filter, mpi,
         [&](std::size_t owned) { p = std::make_unique<run::Progress>(label, static_cast<std::int64_t>(owned), progress); },
         [&](std::size_t index, const net::Sample& s) {
-          if (need_truth && !s.results) {
+          if (need_truth && !s.results && !model::is_link_path_sample(s)) {
             throw Error("autoopt " + cmd + ": --data: " + data.string() + ": sample " + std::to_string(index) +
                         " (id " + std::to_string(s.id) + ", " + s.graph_name +
                         ") has no results; evaluate needs a simulated dataset (use predict for unlabelled data)");
@@ -232,10 +246,20 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   const int threads = set_threads(a, mpi);
   const bool progress = !a.flag("quiet");
   const auto filter = size_filter(a);
-  const std::vector<net::Sample> train = load_all("train", train_path, filter, progress);
-  const std::vector<net::Sample> val = val_path.empty() ? std::vector<net::Sample>{}
-                                                        : load_all("train", val_path, filter, progress);
+  std::vector<net::Sample> train = load_all("train", train_path, filter, progress);
+  std::vector<net::Sample> val = val_path.empty() ? std::vector<net::Sample>{}
+                                                  : load_all("train", val_path, filter, progress);
   if (train.empty()) throw Error("autoopt train: --train: " + train_path.string() + ": no samples (after the size filter)");
+  const std::size_t link_path_train = mark_link_path_labels(train);
+  const std::size_t link_path_val = mark_link_path_labels(val);
+  if (link_path_train + link_path_val > 0) {
+    // Measured link-path data has only mean delays: no drop-ratio or jitter labels to learn from.
+    o.loss_weight = 0.0;
+    o.jitter_weight = 0.0;
+    std::printf("link-path samples (measured mean delays only): %zu training, %zu validation; training the delay "
+                "only (drop-ratio weight 0, jitter weight 0)\n",
+                link_path_train, link_path_val);
+  }
   std::printf("training on %zu samples, validating on %zu; %d thread(s), device %s\n", train.size(), val.size(), threads,
               std::string(model::device_name(o.device)).c_str());
   std::fflush(stdout);
@@ -282,6 +306,10 @@ int cmd_evaluate(int argc, char** argv, const run::MpiSession& mpi) {
   io::write_file_atomic(out_dir / "error_vs_size.svg", table.to_svg());
   io::write_file_atomic(out_dir / "predictions.csv", model::predictions_csv(records));
   std::printf("%s", table.to_text().c_str());
+  if (std::any_of(records.begin(), records.end(), [](const auto& r) { return r.delay_unit_s != 1.0; })) {
+    std::printf("link-path data: predictions.csv gives delays in the data's unit (column delay_unit); jitter and "
+                "drop ratio are not measured (n/a)\n");
+  }
   std::printf("report -> %s (table.csv, table.json, error_vs_size.svg, predictions.csv)\n", out_dir.string().c_str());
   return 0;
 }

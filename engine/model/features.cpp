@@ -144,6 +144,7 @@ std::span<const ColumnInfo> queue_columns() noexcept { return kQueueColumns; }
 std::span<const ColumnInfo> label_columns() noexcept { return kLabelColumns; }
 
 SampleTensors featurize(const net::Sample& sample, const FeatureOptions& options) {
+  if (is_link_path_sample(sample)) return featurize_link_paths(sample, options);
   const net::Topology& topo = sample.topology;
   const int n = topo.num_nodes();
   const std::size_t pairs = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);

@@ -130,11 +130,33 @@ struct SampleTensors {
   [[nodiscard]] bool has_labels() const { return labels.defined(); }
 };
 
-// Builds the tensors of one sample. Throws autoopt::Error naming the pair, node or link when the
+// Builds the tensors of one sample (link-path samples: featurize_link_paths()). Throws autoopt::Error naming the pair, node or link when the
 // sample cannot be described (no route for a pair with traffic, a hop without a link, a ToS without
 // a queue, more than kMaxQueues queues, a non-positive bandwidth or packet size, several flows in a
 // pair without per-flow results).
 [[nodiscard]] SampleTensors featurize(const net::Sample& sample, const FeatureOptions& options = {});
+
+// Link-path samples (net::Sample::link_paths non-empty: measured data such as GNNet 2023, see
+// docs/gnnet2023.md). featurize() hands them to featurize_link_paths(), which builds the same tensors
+// from the explicit link sequences instead of pair routing:
+//   path   one per PathFlow, in link_paths.flows order (the order of predictions): traffic =
+//          eq_lambda = traffic_bps, packets = packets_per_s, pkt_size = avg_pkt_size_bits, the time
+//          distribution one-hot (its parameters 0: the data has none), length = links.size();
+//          path_pair = first link's src * N + last link's dst, path_flow = the flow's index;
+//   link, queue  as for routed samples (each link's source node; GNNet 2023 nodes are FIFO with one
+//          queue); hop j of a path uses links[j] and the queue of ToS 0 at that link's source port.
+// Labels, present when the sample has results or some flow has a measured delay (avg_delay >= 0):
+// delay = avg_delay (s; -1 when not measured, masked by delay > 0), jitter = -1 (masked), loss = 0
+// (not measured: train with FitOptions::loss_weight = 0), pkt_size = avg_pkt_size_bits.
+// Throws autoopt::Error naming the flow or link (empty path, link index out of range, non-positive
+// bandwidth, packet size or rate, a node with a queue layout the features cannot describe).
+[[nodiscard]] SampleTensors featurize_link_paths(const net::Sample& sample,
+                                                 const FeatureOptions& options = {});
+
+// True for link-path samples (net::Sample::link_paths has flows).
+[[nodiscard]] inline bool is_link_path_sample(const net::Sample& sample) noexcept {
+  return !sample.link_paths.empty();
+}
 
 // One disjoint graph from several: features concatenated, indices shifted by the entity counts of
 // the samples before, sample ids renumbered. All parts must have the same dtype and either all or

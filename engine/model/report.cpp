@@ -8,6 +8,7 @@
 #include <limits>
 #include <string_view>
 
+#include "io/gnnet2023.hpp"
 #include "net/error.hpp"
 
 namespace autoopt::model {
@@ -93,10 +94,66 @@ class Tokens {
   std::size_t line_no_;
 };
 
+// make_records for a link-path sample: one record per PathFlow, delays in the data's unit.
+SampleRecords link_path_records(const net::Sample& sample, std::size_t index, std::span<const double> delay,
+                                std::span<const double> jitter, std::span<const double> loss) {
+  SampleRecords r;
+  r.index = index;
+  r.id = sample.id;
+  r.graph_name = sample.graph_name;
+  r.nodes = sample.num_nodes();
+  r.delay_unit_s = sample.link_paths.delay_unit_s;
+  const auto& flows = sample.link_paths.flows;
+  const std::string who = "sample " + std::to_string(index) + " (id " + std::to_string(sample.id) + ", " +
+                          sample.graph_name + ")";
+  if (!(r.delay_unit_s > 0) || !std::isfinite(r.delay_unit_s)) {
+    throw Error("make_records: " + who + ": link_paths.delay_unit_s is " + std::to_string(r.delay_unit_s) +
+                ", expected a finite number > 0");
+  }
+  if (delay.size() != flows.size() || jitter.size() != flows.size() || loss.size() != flows.size()) {
+    throw Error("make_records: " + who + ": " + std::to_string(delay.size()) + "/" +
+                std::to_string(jitter.size()) + "/" + std::to_string(loss.size()) +
+                " delay/jitter/loss predictions, expected one per link-path flow (" +
+                std::to_string(flows.size()) + ")");
+  }
+  const auto num_links = sample.topology.links.size();
+  r.paths.reserve(flows.size());
+  for (std::size_t f = 0; f < flows.size(); ++f) {
+    const net::PathFlow& flow = flows[f];
+    const auto bad = [&](int l) { return l < 0 || static_cast<std::size_t>(l) >= num_links; };
+    if (flow.links.empty() || bad(flow.links.front()) || bad(flow.links.back())) {
+      throw Error("make_records: " + who + ": flow " + std::to_string(f) + " (" + flow.name +
+                  ") has an empty path or a link index outside 0.." + std::to_string(num_links) + ")");
+    }
+    PathRecord rec;
+    rec.src = sample.topology.links[static_cast<std::size_t>(flow.links.front())].src;
+    rec.dst = sample.topology.links[static_cast<std::size_t>(flow.links.back())].dst;
+    rec.flow = static_cast<int>(f);
+    rec.pred_delay = io::to_source_delay_unit(sample, delay[f]);
+    rec.pred_jitter = rec.pred_loss = kNaN;  // not measured in this data, so not trained
+    rec.true_delay = flow.avg_delay >= 0 ? io::to_source_delay_unit(sample, flow.avg_delay) : kNaN;
+    rec.true_jitter = rec.true_loss = kNaN;
+    r.has_truth = r.has_truth || flow.avg_delay >= 0;
+    r.paths.push_back(rec);
+  }
+  return r;
+}
+
+// "s", "ms", "us" for the usual delay units, else the number of seconds with an "s".
+std::string unit_name(double unit_s) {
+  if (unit_s == 1.0) return "s";
+  if (unit_s == 1e-3) return "ms";
+  if (unit_s == 1e-6) return "us";
+  std::string out;
+  append_num(out, unit_s);
+  return out + "s";
+}
+
 }  // namespace
 
 SampleRecords make_records(const net::Sample& sample, std::size_t index, std::span<const double> delay,
                            std::span<const double> jitter, std::span<const double> loss) {
+  if (!sample.link_paths.empty()) return link_path_records(sample, index, delay, jitter, loss);
   SampleRecords r;
   r.index = index;
   r.id = sample.id;
@@ -156,6 +213,11 @@ SampleRecords make_records(const net::Sample& sample, std::size_t index, std::sp
 std::string serialize(std::span<const SampleRecords> records) {
   std::string out;
   for (const SampleRecords& s : records) {
+    if (s.delay_unit_s != 1.0) {  // optional line before the header: the delay unit
+      out += "U ";
+      append_num(out, s.delay_unit_s);
+      out += '\n';
+    }
     out += "S ";
     append_int(out, s.index);
     out += ' ';
@@ -194,10 +256,20 @@ std::vector<SampleRecords> deserialize(std::string_view text) {
     return line;
   };
   while (pos < text.size()) {
-    const std::string_view header = next_line();
+    std::string_view header = next_line();
+    double unit = 1.0;
+    if (header.substr(0, 2) == "U ") {
+      Tokens u(header, line_no);
+      (void)u.next("'U'");
+      unit = u.number("the delay unit in seconds");
+      if (!(unit > 0) || !std::isfinite(unit)) u.fail("a delay unit > 0", std::to_string(unit));
+      if (pos >= text.size()) Tokens("", line_no + 1).fail("a sample header 'S ...'", "end of text");
+      header = next_line();
+    }
     Tokens h(header, line_no);
     if (h.next("'S'") != "S") h.fail("a sample header 'S ...'", "another token");
     SampleRecords s;
+    s.delay_unit_s = unit;
     s.index = h.integer<std::size_t>("the sample index");
     s.id = h.integer<std::int64_t>("the sample id");
     s.nodes = h.integer<int>("the node count");
@@ -263,10 +335,14 @@ std::vector<SampleRecords> gather_records(std::vector<SampleRecords> local, MPI_
 }
 
 std::string predictions_csv(std::span<const SampleRecords> records) {
+  const bool with_unit = std::any_of(records.begin(), records.end(),
+                                     [](const SampleRecords& s) { return s.delay_unit_s != 1.0; });
   std::string out =
       "sample_index,sample_id,graph,nodes,src,dst,flow,pred_delay,pred_jitter,pred_loss,"
-      "true_delay,true_jitter,true_loss\n";
+      "true_delay,true_jitter,true_loss";
+  out += with_unit ? ",delay_unit\n" : "\n";
   for (const SampleRecords& s : records) {
+    const std::string unit = with_unit ? "," + unit_name(s.delay_unit_s) + "\n" : "\n";
     std::string prefix = std::to_string(s.index) + ',' + std::to_string(s.id) + ',' +
                          csv_field(s.graph_name) + ',' + std::to_string(s.nodes) + ',';
     for (const PathRecord& p : s.paths) {
@@ -278,13 +354,13 @@ std::string predictions_csv(std::span<const SampleRecords> records) {
       append_int(out, p.flow);
       for (const double v : {p.pred_delay, p.pred_jitter, p.pred_loss}) {
         out += ',';
-        append_num(out, v);
+        if (!std::isnan(v)) append_num(out, v);
       }
       for (const double v : {p.true_delay, p.true_jitter, p.true_loss}) {
         out += ',';
-        if (s.has_truth) append_num(out, v);
+        if (s.has_truth && !std::isnan(v)) append_num(out, v);
       }
-      out += '\n';
+      out += unit;
     }
   }
   return out;
@@ -310,7 +386,10 @@ void EvaluationTable::add(const SampleRecords& sample) {
         a->jitter_sum += std::abs(p.pred_jitter - p.true_jitter) / p.true_jitter;
         ++a->jitter_paths;
       }
-      a->loss_sum += std::abs(p.pred_loss - p.true_loss);
+      if (!std::isnan(p.true_loss) && !std::isnan(p.pred_loss)) {
+        a->loss_sum += std::abs(p.pred_loss - p.true_loss);
+        ++a->loss_paths;
+      }
     }
   }
 }
@@ -322,9 +401,10 @@ SizeRow EvaluationTable::row(int nodes, const Acc& a) {
   r.paths = a.paths;
   r.delay_paths = a.delay_paths;
   r.jitter_paths = a.jitter_paths;
+  r.loss_paths = a.loss_paths;
   if (a.delay_paths > 0) r.delay_mape = a.delay_sum / static_cast<double>(a.delay_paths);
   if (a.jitter_paths > 0) r.jitter_mape = a.jitter_sum / static_cast<double>(a.jitter_paths);
-  if (a.paths > 0) r.loss_mae = a.loss_sum / static_cast<double>(a.paths);
+  if (a.loss_paths > 0) r.loss_mae = a.loss_sum / static_cast<double>(a.loss_paths);
   return r;
 }
 
@@ -343,9 +423,17 @@ std::string EvaluationTable::to_text() const {
   out += buf;
   for (const SizeRow& r : rows()) {
     const std::string nodes = r.nodes == 0 ? "all" : std::to_string(r.nodes);
-    std::snprintf(buf, sizeof buf, "%7s %8lld %9lld %14.2f %15.2f %12.5f\n", nodes.c_str(),
-                  static_cast<long long>(r.samples), static_cast<long long>(r.paths), r.delay_mape * 100.0,
-                  r.jitter_mape * 100.0, r.loss_mae);
+    const auto value = [](std::int64_t count, double v, const char* format) {
+      char b[32];
+      if (count == 0) return std::string("n/a");
+      std::snprintf(b, sizeof b, format, v);
+      return std::string(b);
+    };
+    std::snprintf(buf, sizeof buf, "%7s %8lld %9lld %14s %15s %12s\n", nodes.c_str(),
+                  static_cast<long long>(r.samples), static_cast<long long>(r.paths),
+                  value(r.delay_paths, r.delay_mape * 100.0, "%.2f").c_str(),
+                  value(r.jitter_paths, r.jitter_mape * 100.0, "%.2f").c_str(),
+                  value(r.loss_paths, r.loss_mae, "%.5f").c_str());
     out += buf;
   }
   return out;
@@ -445,7 +533,7 @@ std::string EvaluationTable::to_svg() const {
     return out;
   };
   s += series(&SizeRow::delay_mape, "#1f77b4", "delay MAPE", T + 10);
-  s += series(&SizeRow::jitter_mape, "#d62728", "jitter MAPE", T + 28);
+  if (all_.jitter_paths > 0) s += series(&SizeRow::jitter_mape, "#d62728", "jitter MAPE", T + 28);
   s += "</svg>\n";
   return s;
 }

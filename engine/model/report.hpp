@@ -35,12 +35,19 @@ struct SampleRecords {
   std::string graph_name;
   int nodes = 0;
   bool has_truth = false;
+  // The unit of pred_delay / true_delay in seconds: 1 for routed samples (seconds); for link-path
+  // samples the data's delay unit (net::LinkPaths::delay_unit_s, 1e-3 = ms). Jitter keeps s^2.
+  double delay_unit_s = 1.0;
   std::vector<PathRecord> paths;
   friend bool operator==(const SampleRecords&, const SampleRecords&) = default;
 };
 
 // The records of `sample` (dataset position `index`) from per-path predictions in featurize()'s
-// order. Throws autoopt::Error naming the sample when the prediction count does not match its flows.
+// order. Link-path samples (net::Sample::link_paths): one record per PathFlow in flow order, src/dst
+// the source of its first link and the destination of its last, flow = the flow's index; delays
+// (predicted and measured) in the data's unit (io::to_source_delay_unit, delay_unit_s set); jitter
+// and drop ratio NaN (not measured; the model's jitter and loss heads are not trained on them);
+// true_delay NaN where the flow has no measured delay; has_truth when some flow has one. Throws autoopt::Error naming the sample when the prediction count does not match its flows.
 [[nodiscard]] SampleRecords make_records(const net::Sample& sample, std::size_t index,
                                          std::span<const double> delay, std::span<const double> jitter,
                                          std::span<const double> loss);
@@ -56,7 +63,9 @@ struct SampleRecords {
 [[nodiscard]] std::vector<SampleRecords> gather_records(std::vector<SampleRecords> local, MPI_Comm comm);
 
 // CSV with a header: sample_index, sample_id, graph, nodes, src, dst, flow, pred_delay, pred_jitter,
-// pred_loss, true_delay, true_jitter, true_loss (true_* empty when unknown). Numbers round-trip.
+// pred_loss, true_delay, true_jitter, true_loss (true_* empty when unknown, any NaN empty). Numbers
+// round-trip. When some record's delay unit is not seconds (link-path samples), a last column
+// `delay_unit` names each row's unit of pred_delay and true_delay ("s", "ms", "us" or "<x>s").
 [[nodiscard]] std::string predictions_csv(std::span<const SampleRecords> records);
 
 // Errors of the paths of networks of one size (nodes == 0: all sizes together).
@@ -66,14 +75,17 @@ struct SizeRow {
   std::int64_t paths = 0;
   std::int64_t delay_paths = 0;   // paths with a positive delay label
   std::int64_t jitter_paths = 0;  // paths with a positive jitter label
+  std::int64_t loss_paths = 0;    // paths with a known drop ratio (not NaN)
   double delay_mape = 0.0;   // fraction (0.05 = 5 %)
   double jitter_mape = 0.0;  // fraction
-  double loss_mae = 0.0;     // mean |pred - y| of the drop ratio over all paths
+  double loss_mae = 0.0;     // mean |pred - y| of the drop ratio over the loss_paths (0 if none)
 };
 
 // Accumulates samples (with truth) and gives one row per network size, sizes ascending, then the
 // overall row. Definitions as Trainer::evaluate: delay MAPE over paths with y > 0, jitter MAPE over
-// paths with a positive jitter label, drop-ratio MAE over all paths.
+// paths with a positive jitter label, drop-ratio MAE over all paths whose drop ratio is known (NaN
+// labels, as in link-path records, are skipped). to_text() prints n/a for a metric without paths;
+// the CSV and JSON keep 0 there (their *_paths columns say 0).
 class EvaluationTable {
  public:
   // Throws autoopt::Error naming the sample when it has no true values.
@@ -92,7 +104,7 @@ class EvaluationTable {
 
  private:
   struct Acc {
-    std::int64_t samples = 0, paths = 0, delay_paths = 0, jitter_paths = 0;
+    std::int64_t samples = 0, paths = 0, delay_paths = 0, jitter_paths = 0, loss_paths = 0;
     double delay_sum = 0.0, jitter_sum = 0.0, loss_sum = 0.0;
   };
   std::vector<std::pair<int, Acc>> sizes_;  // sorted by node count
