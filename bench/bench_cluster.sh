@@ -107,21 +107,8 @@ max_rank_cpu_s() {
   echo "$m"
 }
 
-ledger_rows() {
-  python3 - "$1" <<'EOF'
-import glob, sqlite3, sys
-rows = []
-for f in sorted(glob.glob(sys.argv[1] + "/ledger/rank-*.sqlite")):
-    db = sqlite3.connect(f)
-    ok = db.execute("PRAGMA integrity_check").fetchone()[0]
-    if ok != "ok":
-        sys.exit(f"{f}: integrity_check: {ok}")
-    rows += db.execute("SELECT k, config_hash, status, finished_at, shard FROM candidates").fetchall()
-    db.close()
-for k, h, st, t, shard in sorted(rows):
-    print(k, h, st, repr(t), shard)
-EOF
-}
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"  # ledger_rows
 
 declare -A wall samples mem cpu maxcpu
 for r in "${ranks[@]}"; do

@@ -1,6 +1,8 @@
 #include "args.hpp"
 
 #include <charconv>
+#include <cmath>
+#include <exception>
 
 #include "net/error.hpp"
 
@@ -68,6 +70,31 @@ long long Args::get_int(const std::string& name, long long min, long long max) c
                 std::to_string(min) + ", " + std::to_string(max) + "]");
   }
   return out;
+}
+
+std::optional<double> Args::number_in(const std::string& name, double min, double max) const {
+  const std::string v = get(name);
+  std::size_t used = 0;
+  double d = 0;
+  try {
+    d = std::stod(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || v.empty() || !std::isfinite(d) || d < min || d > max) return std::nullopt;
+  return d;
+}
+
+double Args::get_double(const std::string& name, double min) const {
+  if (const auto d = number_in(name, min, HUGE_VAL)) return *d;
+  throw Error("autoopt " + command_ + ": --" + name + ": expected a number >= " + std::to_string(min) + ", got '" +
+              get(name) + "'");
+}
+
+double Args::get_double(const std::string& name, double min, double max) const {
+  if (const auto d = number_in(name, min, max)) return *d;
+  throw Error("autoopt " + command_ + ": --" + name + ": expected a number in [" + std::to_string(min) + ", " +
+              std::to_string(max) + "], got '" + get(name) + "'");
 }
 
 std::string Args::usage(std::string_view synopsis) const {

@@ -30,6 +30,10 @@ class Args {
   [[nodiscard]] bool given(const std::string& name) const;
   // Integer / floating values, with an error naming the option on a bad number or out of range.
   [[nodiscard]] long long get_int(const std::string& name, long long min, long long max) const;
+  // A finite number >= min; the error says "expected a number >= MIN".
+  [[nodiscard]] double get_double(const std::string& name, double min) const;
+  // A finite number in [min, max] (max may be HUGE_VAL); the error says "expected a number in [MIN, MAX]".
+  [[nodiscard]] double get_double(const std::string& name, double min, double max) const;
 
  private:
   std::string command_;
@@ -38,6 +42,8 @@ class Args {
   std::vector<std::string> positional_;
   bool help_ = false;
   [[nodiscard]] const OptionSpec& spec(const std::string& name) const;
+  // The value of `name` as a finite number in [min, max], or nothing.
+  [[nodiscard]] std::optional<double> number_in(const std::string& name, double min, double max) const;
 };
 
 }  // namespace autoopt::cli

@@ -51,22 +51,6 @@ constexpr const char* kNotes =
     "relative confidence half-width <= --rel-precision (checked every --check-interval s, from\n"
     "--min-sim-time on); both are capped at --max-sim-time.\n";
 
-double get_double(const Args& a, const std::string& name, double min, double max = HUGE_VAL) {
-  const std::string v = a.get(name);
-  std::size_t used = 0;
-  double d = 0;
-  try {
-    d = std::stod(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != v.size() || v.empty() || !std::isfinite(d) || d < min || d > max) {
-    throw Error("autoopt generate: --" + name + ": expected a number in [" + std::to_string(min) + ", " +
-                std::to_string(max) + "], got '" + v + "'");
-  }
-  return d;
-}
-
 // The generator: configs file (or the built-in defaults of configs/generator.conf) with the
 // command-line overrides. `fingerprint` receives a canonical text of what was read (key=value pairs
 // in key order, then the overrides), so reformatting the file does not change the run's identity.
@@ -155,8 +139,8 @@ int cmd_generate(int argc, char** argv, const run::MpiSession& mpi) {
   o.n = static_cast<std::size_t>(a.get_int("n", 1, 1LL << 40));
   o.out = a.get("out");
   o.seed = static_cast<std::uint64_t>(a.get_int("seed", 0, (1LL << 62)));
-  o.sim.sim_time_s = get_double(a, "sim-time", 1e-9);
-  o.sim.warmup_s = get_double(a, "warmup", 0);
+  o.sim.sim_time_s = a.get_double("sim-time", 1e-9, HUGE_VAL);
+  o.sim.warmup_s = a.get_double("warmup", 0, HUGE_VAL);
   const std::string stop = a.get("stop");
   if (stop == "fixed") {
     o.sim.stop = sim::StopRule::FixedTime;
@@ -169,11 +153,11 @@ int cmd_generate(int argc, char** argv, const run::MpiSession& mpi) {
     throw Error("autoopt generate: --stop: expected fixed, packets or converged, got '" + stop + "'");
   }
   if (o.sim.stop != sim::StopRule::FixedTime) {
-    o.sim.rel_precision = get_double(a, "rel-precision", 1e-6, 1);
-    o.sim.confidence = get_double(a, "confidence", 0.5, 0.999);
-    o.sim.check_interval_s = get_double(a, "check-interval", 1e-9);
-    o.sim.min_sim_time_s = get_double(a, "min-sim-time", 0);
-    o.sim.max_sim_time_s = get_double(a, "max-sim-time", 1e-9);
+    o.sim.rel_precision = a.get_double("rel-precision", 1e-6, 1);
+    o.sim.confidence = a.get_double("confidence", 0.5, 0.999);
+    o.sim.check_interval_s = a.get_double("check-interval", 1e-9, HUGE_VAL);
+    o.sim.min_sim_time_s = a.get_double("min-sim-time", 0, HUGE_VAL);
+    o.sim.max_sim_time_s = a.get_double("max-sim-time", 1e-9, HUGE_VAL);
   }
   o.threads = static_cast<int>(a.get_int("threads", 0, 4096));
   o.batch_size = static_cast<std::size_t>(a.get_int("batch", 1, 1000000));
@@ -188,7 +172,7 @@ int cmd_generate(int argc, char** argv, const run::MpiSession& mpi) {
   o.dataset_name = a.get("name").empty() ? cfg.dataset_tag : a.get("name");
   o.make_sample = make_sample_fn(cfg);
 
-  const io::Distribution dist{mpi.rank(), mpi.size(), mpi.active() ? mpi.comm() : MPI_COMM_NULL};
+  const io::Distribution dist = mpi.distribution();
   const run::GenerateReport r = run::generate_job(o, dist);
   if (mpi.rank() == 0 && o.shard_count > 1) {
     std::printf("shard %d/%d: %zu candidates: %zu ok, %zu failed; %zu done now, %zu done before%s; %d rank(s) x %d "

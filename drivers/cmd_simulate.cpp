@@ -1,6 +1,5 @@
 // autoopt simulate: a drop-in for the reference simulator's Docker image (reference input folder ->
 // GNNet dataset), which also re-simulates the inputs of any dataset. Thin: parse, call run::simulate_job.
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -34,21 +33,6 @@ constexpr const char* kNotes =
     "Sample k (line k of simulation.txt) uses a seed derived from (--seed, k): results do not depend on\n"
     "the number of MPI ranks or threads. Under mpirun the samples are shared among ranks round-robin.\n"
     "A failed sample is logged in out.log and the run goes on; the exit status is then 1.\n";
-
-double get_double(const Args& a, const std::string& name, double min) {
-  const std::string v = a.get(name);
-  std::size_t used = 0;
-  double d = 0;
-  try {
-    d = std::stod(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != v.size() || v.empty() || !std::isfinite(d) || d < min) {
-    throw Error("autoopt simulate: --" + name + ": expected a number >= " + std::to_string(min) + ", got '" + v + "'");
-  }
-  return d;
-}
 
 }  // namespace
 
@@ -86,8 +70,8 @@ int cmd_simulate(int argc, char** argv, const run::MpiSession& mpi) {
   } else {
     o.out = a.get("out");
   }
-  o.sim.sim_time_s = get_double(a, "sim-time", 1e-9);
-  o.sim.warmup_s = get_double(a, "warmup", 0);
+  o.sim.sim_time_s = a.get_double("sim-time", 1e-9);
+  o.sim.warmup_s = a.get_double("warmup", 0);
   o.sim.seed = static_cast<std::uint64_t>(a.get_int("seed", 0, (1LL << 62)));
   o.threads = static_cast<int>(a.get_int("threads", 0, 4096));
   o.filter = {static_cast<int>(a.get_int("min-nodes", 0, 1000000)), static_cast<int>(a.get_int("max-nodes", 0, 1000000))};
@@ -101,7 +85,7 @@ int cmd_simulate(int argc, char** argv, const run::MpiSession& mpi) {
     throw Error("autoopt simulate: --on-off-order: expected off-on or on-off, got '" + order + "'");
   }
   o.progress = !a.flag("quiet");
-  const io::Distribution dist{mpi.rank(), mpi.size(), mpi.active() ? mpi.comm() : MPI_COMM_NULL};
+  const io::Distribution dist = mpi.distribution();
   const run::SimulateReport r = run::simulate_job(o, dist);
   if (mpi.rank() == 0) {
     for (const auto& w : r.warnings) std::fprintf(stderr, "autoopt simulate: warning: %s\n", w.c_str());

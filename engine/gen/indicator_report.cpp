@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "gen/json.hpp"
 #include "gen/svg.hpp"
 #include "io/archive.hpp"
 #include "net/error.hpp"
@@ -32,28 +33,6 @@ std::string num(double v) {  // CSV/JSON number, %.6g; NaN/inf -> ""
 std::string json_num(double v) {
   const std::string s = num(v);
   return s.empty() ? "null" : s;
-}
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
 }
 
 std::string json_stats(const ValueStats& s) {

@@ -82,14 +82,29 @@ ConvertReport gnnet_to_hdf5(const fs::path& in, const fs::path& out, const SizeF
     if (static_cast<int>(i % static_cast<std::size_t>(dist.size)) == dist.rank) ++mine;
   }
   fs::create_directories(out);
+  report.samples = write_rank_shard(
+      out, dist, mine,
+      [&](const std::function<void(const net::Sample&)>& add) {
+        for (std::size_t i = 0; i < refs.size(); ++i) {
+          if (static_cast<int>(i % static_cast<std::size_t>(dist.size)) == dist.rank) add(ds.load(refs[i]));
+        }
+      },
+      progress);
+  report.seconds = since(t0);
+  return report;
+}
+
+std::size_t write_rank_shard(const fs::path& out, const Distribution& dist, std::size_t mine,
+                             const std::function<void(const std::function<void(const net::Sample&)>&)>& each,
+                             const std::function<void(std::size_t, std::size_t)>& progress) {
+  std::size_t done = 0;
   {
     ShardWriter writer(out, dist.rank, dist.size);
-    for (std::size_t i = 0; i < refs.size(); ++i) {
-      if (static_cast<int>(i % static_cast<std::size_t>(dist.size)) != dist.rank) continue;
-      writer.add(ds.load(refs[i]));
-      ++report.samples;
-      if (progress) progress(report.samples, mine);
-    }
+    each([&](const net::Sample& s) {
+      writer.add(s);
+      ++done;
+      if (progress) progress(done, mine);
+    });
     writer.close();
   }
   if (dist.comm != MPI_COMM_NULL) {
@@ -97,8 +112,7 @@ ConvertReport gnnet_to_hdf5(const fs::path& in, const fs::path& out, const SizeF
   } else {
     write_manifest(out);
   }
-  report.seconds = since(t0);
-  return report;
+  return done;
 }
 
 ConvertReport to_gnnet(const fs::path& in, const fs::path& out, const SizeFilter& filter,

@@ -53,6 +53,15 @@ ConvertReport gnnet_to_hdf5(const std::filesystem::path& in, const std::filesyst
                             const SizeFilter& filter, const Distribution& dist,
                             const std::function<void(std::size_t done, std::size_t total)>& progress = {});
 
+// The writing half of a round-robin conversion into the HDF5 store at `out` (created if missing):
+// `each(add)` calls add(sample) for every sample of this rank, in order; they go into
+// <out>/shard-<rank>-of-<size>.h5, and progress(done, mine) is called after each. Then the manifest
+// (gathered from every rank when dist.comm is not MPI_COMM_NULL: collective). Returns the number of
+// samples this rank wrote.
+std::size_t write_rank_shard(const std::filesystem::path& out, const Distribution& dist, std::size_t mine,
+                             const std::function<void(const std::function<void(const net::Sample&)>& add)>& each,
+                             const std::function<void(std::size_t done, std::size_t total)>& progress = {});
+
 // Any dataset -> GNNet folder at `out`. Samples whose networks all have one size are written as one
 // root; several sizes are written one root per size, <out>/<N>/ (the validation set's layout).
 // Every sample must have results (the format has no unlabelled form).

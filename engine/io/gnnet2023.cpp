@@ -683,24 +683,17 @@ ConvertReport gnnet2023_to_hdf5(const fs::path& in, const fs::path& out, const S
     if (static_cast<int>(report.total % static_cast<std::size_t>(dist.size)) == dist.rank) ++mine;
     ++report.total;
   });
-  {
-    ShardWriter writer(out, dist.rank, dist.size);
-    std::size_t kept = 0;
-    for_each_gnnet2023_sample(in, [&](std::size_t, const net::Sample& s) {
-      if (!filter.accepts(s.num_nodes())) return;
-      const bool ours = static_cast<int>(kept++ % static_cast<std::size_t>(dist.size)) == dist.rank;
-      if (!ours) return;
-      writer.add(s);
-      ++report.samples;
-      if (progress) progress(report.samples, mine);
-    });
-    writer.close();
-  }
-  if (dist.comm != MPI_COMM_NULL) {
-    gather_and_write_manifest(out, dist.comm);
-  } else {
-    write_manifest(out);
-  }
+  report.samples = write_rank_shard(
+      out, dist, mine,
+      [&](const std::function<void(const net::Sample&)>& add) {
+        std::size_t kept = 0;
+        for_each_gnnet2023_sample(in, [&](std::size_t, const net::Sample& s) {
+          if (!filter.accepts(s.num_nodes())) return;
+          const bool ours = static_cast<int>(kept++ % static_cast<std::size_t>(dist.size)) == dist.rank;
+          if (ours) add(s);
+        });
+      },
+      progress);
   report.seconds = since(t0);
   return report;
 }

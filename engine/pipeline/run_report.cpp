@@ -11,6 +11,7 @@
 
 #include "gen/distance.hpp"
 #include "gen/indicator_report.hpp"
+#include "gen/json.hpp"
 #include "gen/svg.hpp"
 #include "io/archive.hpp"
 #include "io/numfmt.hpp"
@@ -22,6 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using gen::svg::escape;
+using gen::json_string;
 
 // ---------------------------------------------------------------- number and text formats
 
@@ -64,28 +66,6 @@ std::string csv_field(std::string_view s) {
   for (const char c : s) {
     if (c == '"') out += '"';
     out += c;
-  }
-  return out + "\"";
-}
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
   }
   return out + "\"";
 }

@@ -26,6 +26,7 @@
 #include "io/h5store.hpp"
 #include "net/error.hpp"
 #include "net/validate.hpp"
+#include "run/mpi.hpp"
 #include "run/progress.hpp"
 #include "run/simulate_job.hpp"
 
@@ -323,41 +324,12 @@ void insert_rows(Db& db, const std::vector<LedgerRow>& rows) {
 
 // ---- MPI helpers ----------------------------------------------------------------------------------
 
-// Runs `fn` on rank 0 only; every rank throws if it failed (collective when comm is set).
-void on_rank0(const io::Distribution& dist, const std::function<void()>& fn) {
-  std::string err;
-  if (dist.rank == 0) {
-    try {
-      fn();
-    } catch (const std::exception& e) {
-      err = e.what();
-      if (err.empty()) err = "rank 0 failed";
-    }
-  }
-  if (dist.comm != MPI_COMM_NULL) {
-    int len = static_cast<int>(err.size());
-    MPI_Bcast(&len, 1, MPI_INT, 0, dist.comm);
-    err.resize(static_cast<std::size_t>(len));
-    if (len > 0) MPI_Bcast(err.data(), len, MPI_CHAR, 0, dist.comm);
-  }
-  if (!err.empty()) throw Error(err);
-}
-
 // Every rank learns whether any rank failed; throws on all of them with the lowest failing rank's
 // message if so.
 void agree(const io::Distribution& dist, const std::string& my_error) {
-  std::string err = my_error;
-  if (dist.comm != MPI_COMM_NULL) {
-    const int mine = err.empty() ? dist.size : dist.rank;
-    int first = mine;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, dist.comm);
-    if (first == dist.size) return;
-    int len = static_cast<int>(err.size());
-    MPI_Bcast(&len, 1, MPI_INT, first, dist.comm);
-    err.resize(static_cast<std::size_t>(len));
-    if (len > 0) MPI_Bcast(err.data(), len, MPI_CHAR, first, dist.comm);
-  }
-  if (!err.empty()) throw Error(err);
+  const int first = first_failed_rank(dist, !my_error.empty());
+  if (first == dist.size) return;
+  throw Error(broadcast_text(dist, my_error, first));
 }
 
 template <class T>

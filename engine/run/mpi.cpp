@@ -1,6 +1,9 @@
 #include "run/mpi.hpp"
 
 #include <cstdlib>
+#include <exception>
+
+#include "net/error.hpp"
 
 namespace autoopt::run {
 
@@ -35,6 +38,36 @@ MpiSession::~MpiSession() {
 
 void MpiSession::barrier() const {
   if (active_) MPI_Barrier(MPI_COMM_WORLD);
+}
+
+std::string broadcast_text(const io::Distribution& dist, std::string text, int root) {
+  if (dist.comm == MPI_COMM_NULL) return text;
+  int len = static_cast<int>(text.size());
+  MPI_Bcast(&len, 1, MPI_INT, root, dist.comm);
+  text.resize(static_cast<std::size_t>(len));
+  if (len > 0) MPI_Bcast(text.data(), len, MPI_CHAR, root, dist.comm);
+  return text;
+}
+
+int first_failed_rank(const io::Distribution& dist, bool failed) {
+  const int mine = failed ? dist.rank : dist.size;
+  int first = mine;
+  if (dist.comm != MPI_COMM_NULL) MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, dist.comm);
+  return first;
+}
+
+void on_rank0(const io::Distribution& dist, const std::function<void()>& fn) {
+  std::string err;
+  if (dist.rank == 0) {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      err = e.what();
+      if (err.empty()) err = "rank 0 failed";
+    }
+  }
+  err = broadcast_text(dist, std::move(err), 0);
+  if (!err.empty()) throw Error(err);
 }
 
 }  // namespace autoopt::run

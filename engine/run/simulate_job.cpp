@@ -23,6 +23,7 @@
 #include "io/h5store.hpp"
 #include "net/error.hpp"
 #include "net/validate.hpp"
+#include "run/mpi.hpp"
 #include "run/progress.hpp"
 
 namespace autoopt::run {
@@ -103,38 +104,12 @@ std::uint64_t splitmix64(std::uint64_t z) noexcept {
   return z ^ (z >> 31);
 }
 
-// Runs `fn` on rank 0 only; every rank throws if it failed (collective when comm is set).
-void on_rank0(const io::Distribution& dist, const std::function<void()>& fn) {
-  std::string err;
-  if (dist.rank == 0) {
-    try {
-      fn();
-    } catch (const std::exception& e) {
-      err = e.what();
-      if (err.empty()) err = "rank 0 failed";
-    }
-  }
-  if (dist.comm != MPI_COMM_NULL) {
-    int len = static_cast<int>(err.size());
-    MPI_Bcast(&len, 1, MPI_INT, 0, dist.comm);
-    err.resize(static_cast<std::size_t>(len));
-    if (len > 0) MPI_Bcast(err.data(), len, MPI_CHAR, 0, dist.comm);
-  }
-  if (!err.empty()) throw Error(err);
-}
-
-// Every rank learns whether any rank failed; throws on all of them if so.
+// Every rank learns whether any rank failed; throws on all of them if so (the failing ranks with
+// their own message).
 void agree(const io::Distribution& dist, const std::string& my_error) {
-  int bad = my_error.empty() ? 0 : 1;
-  int any = bad;
-  int first = bad ? dist.rank : dist.size;
-  if (dist.comm != MPI_COMM_NULL) {
-    MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, dist.comm);
-    int mine = first;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, dist.comm);
-  }
-  if (any == 0) return;
-  if (bad) throw Error(my_error);
+  const int first = first_failed_rank(dist, !my_error.empty());
+  if (first == dist.size) return;
+  if (!my_error.empty()) throw Error(my_error);
   throw Error("simulate: rank " + std::to_string(first) + " failed (see its error)");
 }
 

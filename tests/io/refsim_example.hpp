@@ -2,13 +2,12 @@
 // graphs/ex.txt, routings/ex.txt, tm/ex_0.txt), for the refsim and simulate-job tests.
 #pragma once
 
-#include <unistd.h>
-
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
+
+#include "io/temp_dir.hpp"  // TempDir, used with these files
 
 namespace autoopt::testing {
 
@@ -49,27 +48,5 @@ inline void write_text(const std::filesystem::path& file, const std::string& tex
 inline void write_files(const std::filesystem::path& dir, const std::map<std::string, std::string>& files) {
   for (const auto& [name, text] : files) write_text(dir / name, text);
 }
-
-// A fresh temporary folder, removed when the object goes out of scope.
-class TempDir {
- public:
-  explicit TempDir(const std::string& tag) {
-    const auto ticks = std::chrono::steady_clock::now().time_since_epoch().count();
-    path_ = std::filesystem::temp_directory_path() /
-            ("autoopt-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(ticks));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 }  // namespace autoopt::testing

@@ -3,7 +3,6 @@
 #include "io/gnnet2023.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdlib>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "io/h5store.hpp"
+#include "io/temp_dir.hpp"
 #include "net/error.hpp"
 #include "shared_data.hpp"
 
@@ -44,24 +44,7 @@ std::string parse_error(const std::string& line) {
   return {};
 }
 
-class TempDir {
- public:
-  explicit TempDir(const std::string& name)
-      : path_(fs::temp_directory_path() / ("autoopt_gnnet2023_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using autoopt::testing::TempDir;
 
 void write_gz(const fs::path& p, const std::string& text) {
   gzFile f = gzopen(p.c_str(), "wb");
@@ -243,7 +226,7 @@ TEST(Gnnet2023, MalformedLinesNameFileLineAndField) {
 }
 
 TEST(Gnnet2023, GzipFilesBlankLinesAndErrorsNameTheFile) {
-  const TempDir dir("files");
+  const TempDir dir("gnnet2023-files");
   const fs::path good = dir.path() / "ds" / "fold0.jsonl.gz";
   fs::create_directories(good.parent_path());
   write_gz(good, kLine + "\n\n" + replaced(kLine, R"("sample_file_id":7)", R"("sample_file_id":8)") + "\n");
@@ -292,7 +275,7 @@ TEST(Gnnet2023, GzipFilesBlankLinesAndErrorsNameTheFile) {
 
   EXPECT_THROW((void)read_gnnet2023(dir.path() / "missing.jsonl.gz"), Error);
   EXPECT_THROW((void)gnnet2023_files(dir.path() / "ds" / "nothing"), Error);
-  const TempDir empty("empty");
+  const TempDir empty("gnnet2023-empty");
   EXPECT_FALSE(is_gnnet2023_path(empty.path()));
 }
 
@@ -346,7 +329,7 @@ TEST(Gnnet2023, RealLinesMatchTheirJsonText) {
 }
 
 TEST(Gnnet2023, JsonLinesToHdf5RoundTripIsExact) {
-  const TempDir dir("h5");
+  const TempDir dir("gnnet2023-h5");
   std::string text = kLine + "\n";
   const fs::path real = testing::shared_dir() / "data" / "gnnet2023-real" / "cbr_mb" / "fold0.jsonl.gz";
   if (fs::exists(real)) {

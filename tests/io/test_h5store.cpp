@@ -16,6 +16,7 @@
 #include "io/archive.hpp"
 #include "io/gnnet.hpp"
 #include "io/h5store.hpp"
+#include "io/temp_dir.hpp"
 #include "net/error.hpp"
 #include "net/sample.hpp"
 #include "shared_data.hpp"
@@ -26,33 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 using net::Sample;
 
-// A fresh temporary folder, removed with its content at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("autoopt-h5store-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-             std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-  [[nodiscard]] std::vector<std::string> files() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(path_)) out.push_back(e.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  fs::path path_;
-};
+using autoopt::testing::TempDir;
 
 // ---- a seeded generator of valid samples -----------------------------------------------------
 
@@ -271,7 +246,7 @@ TEST(H5Store, GeneratorCoversEveryVariant) {
 }
 
 TEST(H5Store, RoundTripIsExactAndLeavesNoTempFiles) {
-  const TempDir dir;
+  const TempDir dir("h5store");
   const std::vector<Sample> samples = random_samples(1, 8);
   const fs::path file = dir.path() / "a.h5";
   write_shard(file, samples);
@@ -285,7 +260,7 @@ TEST(H5Store, RoundTripUnderEveryWriteOption) {
   const std::vector<Sample> samples = random_samples(2, 7);
   for (const int level : {0, 1, 6}) {
     for (const std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{1} << 16}) {
-      const TempDir dir;
+      const TempDir dir("h5store");
       ShardWriteOptions opt;
       opt.deflate_level = level;
       opt.shuffle = level != 6;
@@ -298,7 +273,7 @@ TEST(H5Store, RoundTripUnderEveryWriteOption) {
 }
 
 TEST(H5Store, EmptyShard) {
-  const TempDir dir;
+  const TempDir dir("h5store");
   write_shard(dir.path() / "empty.h5", {});
   const ShardReader r(dir.path() / "empty.h5");
   EXPECT_EQ(r.size(), 0u);
@@ -307,7 +282,7 @@ TEST(H5Store, EmptyShard) {
 }
 
 TEST(H5Store, RandomAccess) {
-  const TempDir dir;
+  const TempDir dir("h5store");
   const std::vector<Sample> samples = random_samples(3, 9);
   const fs::path file = dir.path() / "r.h5";
   ShardWriteOptions opt;
@@ -327,7 +302,7 @@ TEST(H5Store, RandomAccess) {
 }
 
 TEST(H5Store, NotAnHdf5FileNamesTheFile) {
-  const TempDir dir;
+  const TempDir dir("h5store");
   const fs::path file = dir.path() / "garbage.h5";
   std::ofstream(file) << "this is not an HDF5 file\n";
   const std::string err = error_of([&] { (void)ShardReader(file); });
@@ -338,14 +313,14 @@ TEST(H5Store, NotAnHdf5FileNamesTheFile) {
 }
 
 TEST(H5Store, TruncatedFileNamesTheFile) {
-  const TempDir dir;
+  const TempDir dir("h5store");
   const fs::path file = dir.path() / "t.h5";
   ShardWriteOptions opt;
   opt.deflate_level = 0;
   write_shard(file, random_samples(4, 5), opt);
   const auto full = fs::file_size(file);
   for (const double keep : {0.9, 0.5, 0.01}) {
-    const TempDir copy_dir;
+    const TempDir copy_dir("h5store-copy");
     const fs::path cut = copy_dir.path() / "cut.h5";
     fs::copy_file(file, cut);
     fs::resize_file(cut, static_cast<std::uintmax_t>(static_cast<double>(full) * keep));
@@ -355,7 +330,7 @@ TEST(H5Store, TruncatedFileNamesTheFile) {
 }
 
 TEST(H5Store, MissingDatasetNamesFileAndDataset) {
-  const TempDir dir;
+  const TempDir dir("h5store");
   const fs::path file = dir.path() / "m.h5";
   write_shard(file, random_samples(5, 3));
   // Rename the link /nodes/weights_offsets to /nodes/weights_offsetz (same length, same sort
@@ -368,7 +343,7 @@ TEST(H5Store, MissingDatasetNamesFileAndDataset) {
 }
 
 TEST(H5Store, WrongFormatAttributeIsRefused) {
-  const TempDir dir;
+  const TempDir dir("h5store");
   const fs::path file = dir.path() / "f.h5";
   write_shard(file, random_samples(6, 2));
   replace_once_in_file(file, "autoopt-sample-shard", "autoopt-sample-shart");
@@ -378,7 +353,7 @@ TEST(H5Store, WrongFormatAttributeIsRefused) {
 }
 
 TEST(H5Store, StringWithNulIsRefusedAndNothingIsLeft) {
-  const TempDir dir;
+  const TempDir dir("h5store");
   Sample s;
   s.graph_name = std::string("a\0b", 3);
   const fs::path file = dir.path() / "nul.h5";
@@ -402,13 +377,13 @@ TEST(H5Store, StringWithNulIsRefusedAndNothingIsLeft) {
 }
 
 TEST(H5Store, BadRankIsRefused) {
-  const TempDir dir;
+  const TempDir dir("h5store");
   const std::string err = error_of([&] { ShardWriter w(dir.path(), 2, 2); });
   EXPECT_NE(err.find("rank 2 of 2"), std::string::npos) << err;
 }
 
 TEST(H5Store, WriterWithoutCloseLeavesNothing) {
-  const TempDir dir;
+  const TempDir dir("h5store");
   {
     ShardWriter w(dir.path(), 0, 1);
     w.add(random_samples(7, 2));
@@ -421,7 +396,7 @@ TEST(H5Store, WriterWithoutCloseLeavesNothing) {
 }
 
 TEST(H5Store, RewriteReplacesAtomically) {
-  const TempDir dir;
+  const TempDir dir("h5store");
   const fs::path file = dir.path() / "x.h5";
   const auto first = random_samples(8, 3);
   const auto second = random_samples(9, 4);
@@ -435,7 +410,7 @@ TEST(H5Store, RewriteReplacesAtomically) {
 }
 
 TEST(H5Store, StoreManifestAndStableOrder) {
-  const TempDir dir;
+  const TempDir dir("h5store");
   // Ranks 2 and 10 of 12: the manifest orders them numerically; an empty shard is listed too.
   std::vector<Sample> all;
   for (const int rank : {10, 2, 5}) {
@@ -481,13 +456,13 @@ TEST(H5Store, ManifestJsonRoundTripsOddNames) {
   Manifest m;
   m.shards.push_back({"we\"ird\\name\t.h5", {1, -2, 3}});
   m.shards.push_back({"b.h5", {}});
-  const TempDir dir;
+  const TempDir dir("h5store");
   write_file_atomic(dir.path() / "manifest.json", manifest_to_json(m));
   EXPECT_EQ(read_manifest(dir.path()), m);
 }
 
 TEST(H5Store, BadOrStaleManifestIsReported) {
-  const TempDir dir;
+  const TempDir dir("h5store");
   const fs::path mf = dir.path() / "manifest.json";
   EXPECT_NE(error_of([&] { (void)ShardStore::open(dir.path()); }).find("manifest.json"), std::string::npos);
 
@@ -586,7 +561,7 @@ double cpu_seconds() {
 }
 
 TEST(H5Store, LoadTimeOf300NodeSample) {
-  const TempDir dir;
+  const TempDir dir("h5store");
   const Sample big = big_sample(2022);
   ASSERT_EQ(big.num_nodes(), 300);
   std::vector<Sample> shard = random_samples(13, 3);
@@ -629,7 +604,7 @@ TEST(H5Store, RealValidationSample300) {
   const double gnnet_cpu = cpu_seconds() - g0;
   ASSERT_EQ(real.num_nodes(), 300);
   ASSERT_TRUE(real.results.has_value());
-  const TempDir dir;
+  const TempDir dir("h5store");
   const fs::path file = dir.path() / "real.h5";
   write_shard(file, std::vector<Sample>{real});
   double best = 1e9;

@@ -1,6 +1,7 @@
 // Helpers for the generate-job tests: a small-sample generator callback (chains of 2-4 nodes or the
 // 10-node network of the simulator fixtures, chosen by the seed), a call log through a file (so that
-// calls are counted across threads, forked children and MPI ranks), and comparisons of run folders.
+// calls are counted across threads, forked children and MPI ranks), the options of a small test run,
+// a job in a forked child, and comparisons of run folders.
 #pragma once
 
 #include <fcntl.h>
@@ -20,9 +21,15 @@
 #include "io/h5store.hpp"
 #include "net/sample.hpp"
 #include "run/generate_job.hpp"
+#include "io/temp_dir.hpp"
 #include "sim/sim_fixtures.hpp"
 
 namespace autoopt::run::testing {
+
+using autoopt::testing::TempDir;
+
+// One process, no MPI.
+inline const io::Distribution kSerial{0, 1, MPI_COMM_NULL};
 
 // Makes a simulator fixture valid for net::check: FIFO nodes get the single queue (serving every
 // ToS) that the GNNet format asks for, and each node's output ports are numbered 0, 1, ...
@@ -86,6 +93,47 @@ inline MakeSample counting_maker(std::filesystem::path calls, std::chrono::milli
     if (fail.count(id) != 0) throw std::runtime_error("synthetic failure of " + id);
     return small_sample(seed);
   };
+}
+
+// What the generate-job tests vary between their runs; the rest of test_options is common to all.
+struct TestRun {
+  std::uint64_t seed = 1;
+  int threads = 1;
+  std::string fingerprint;
+  std::size_t batch_size = 1;
+  std::size_t samples_per_file = 1;
+};
+
+// Options for a small, quiet test run of n candidates into `run` (20 s simulated per sample), made
+// by counting_maker(calls).
+inline GenerateOptions test_options(const std::filesystem::path& run, std::size_t n,
+                                    const std::filesystem::path& calls, const TestRun& t) {
+  GenerateOptions o;
+  o.n = n;
+  o.out = run;
+  o.seed = t.seed;
+  o.sim.sim_time_s = 20;
+  o.threads = t.threads;
+  o.progress = false;
+  o.make_sample = counting_maker(calls);
+  o.generator_fingerprint = t.fingerprint;
+  o.batch_size = t.batch_size;
+  o.samples_per_file = t.samples_per_file;
+  return o;
+}
+
+// Starts generate_job(o) as one serial process in a forked child and returns the child's pid (< 0
+// when fork fails). The child exits 0 when the job finishes without failed candidates, 4 when some
+// failed, 3 when it throws.
+inline pid_t fork_generate_job(const GenerateOptions& o) {
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  try {
+    const GenerateReport r = generate_job(o, kSerial);
+    ::_exit(r.failed == 0 ? 0 : 4);
+  } catch (...) {
+    ::_exit(3);
+  }
 }
 
 // The stored samples of a run, by id.

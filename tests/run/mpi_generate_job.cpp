@@ -35,18 +35,7 @@ std::string broadcast_temp_dir() {
 }
 
 GenerateOptions options(const fs::path& run, std::size_t n, const fs::path& calls) {
-  GenerateOptions o;
-  o.n = n;
-  o.out = run;
-  o.seed = 2024;
-  o.sim.sim_time_s = 20;
-  o.threads = 2;
-  o.progress = false;
-  o.make_sample = counting_maker(calls);
-  o.generator_fingerprint = "mpi test generator";
-  o.batch_size = 2;
-  o.samples_per_file = 3;
-  return o;
+  return test_options(run, n, calls, {.seed = 2024, .threads = 2, .fingerprint = "mpi test generator", .batch_size = 2, .samples_per_file = 3});
 }
 
 TEST(MpiGenerateJob, TwoRanksStoreTheSameSamplesAsOneProcessAndExtendASerialRun) {

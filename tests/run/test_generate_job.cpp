@@ -17,7 +17,6 @@
 
 #include "io/gnnet.hpp"
 #include "io/h5store.hpp"
-#include "io/refsim_example.hpp"
 #include "net/error.hpp"
 #include "run/generate_fixtures.hpp"
 #include "run/generate_job.hpp"
@@ -26,24 +25,10 @@
 namespace autoopt::run {
 namespace {
 namespace fs = std::filesystem;
-using autoopt::testing::TempDir;
 using namespace autoopt::run::testing;
 
-const io::Distribution kSerial{0, 1, MPI_COMM_NULL};
-
 GenerateOptions options(const fs::path& run, std::size_t n, const fs::path& calls) {
-  GenerateOptions o;
-  o.n = n;
-  o.out = run;
-  o.seed = 42;
-  o.sim.sim_time_s = 20;
-  o.threads = 2;
-  o.progress = false;
-  o.make_sample = counting_maker(calls);
-  o.generator_fingerprint = "test generator v1";
-  o.batch_size = 4;
-  o.samples_per_file = 5;
-  return o;
+  return test_options(run, n, calls, {.seed = 42, .threads = 2, .fingerprint = "test generator v1", .batch_size = 4, .samples_per_file = 5});
 }
 
 std::size_t count_batches(const fs::path& shards) {
@@ -272,16 +257,8 @@ TEST(GenerateJob, KilledWithSigkillResumesWithoutRedoingFinishedCandidates) {
   // Twice: start the job in a forked child and SIGKILL it once `batches` batch files are in place
   // (the second child resumes what the first left).
   for (const std::size_t batches : {2u, 5u}) {
-    const pid_t pid = ::fork();
+    const pid_t pid = fork_generate_job(o);
     ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      try {
-        (void)generate_job(o, kSerial);
-      } catch (...) {
-        ::_exit(3);
-      }
-      ::_exit(0);
-    }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     int status = 0;
     bool exited = false;

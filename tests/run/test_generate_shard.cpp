@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "io/h5store.hpp"
-#include "io/refsim_example.hpp"
 #include "net/error.hpp"
 #include "run/generate_fixtures.hpp"
 #include "run/generate_job.hpp"
@@ -23,43 +22,20 @@
 namespace autoopt::run {
 namespace {
 namespace fs = std::filesystem;
-using autoopt::testing::TempDir;
 using namespace autoopt::run::testing;
 
-const io::Distribution kSerial{0, 1, MPI_COMM_NULL};
-
 GenerateOptions options(const fs::path& run, std::size_t n, const fs::path& calls) {
-  GenerateOptions o;
-  o.n = n;
-  o.out = run;
-  o.seed = 7;
-  o.sim.sim_time_s = 20;
-  o.threads = 1;
-  o.progress = false;
-  o.make_sample = counting_maker(calls);
-  o.generator_fingerprint = "test generator shard v1";
-  o.batch_size = 2;
-  o.samples_per_file = 4;
-  return o;
+  return test_options(run, n, calls, {.seed = 7, .threads = 1, .fingerprint = "test generator shard v1", .batch_size = 2, .samples_per_file = 4});
 }
 
 // Runs shards `indices` of `count` in forked children at the same time; returns their exit statuses.
 std::vector<int> run_shards_forked(const GenerateOptions& base, const std::vector<int>& indices, int count) {
   std::vector<pid_t> pids;
   for (const int i : indices) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      try {
-        GenerateOptions o = base;
-        o.shard_index = i;
-        o.shard_count = count;
-        const GenerateReport r = generate_job(o, kSerial);
-        ::_exit(r.failed == 0 ? 0 : 4);
-      } catch (...) {
-        ::_exit(3);
-      }
-    }
-    pids.push_back(pid);
+    GenerateOptions o = base;
+    o.shard_index = i;
+    o.shard_count = count;
+    pids.push_back(fork_generate_job(o));
   }
   std::vector<int> statuses;
   for (const pid_t pid : pids) {
@@ -168,16 +144,8 @@ TEST(GenerateShard, AKilledShardResumesWithoutRedoingItsFinishedCandidates) {
   o.shard_index = 0;
   o.batch_size = 1;
   o.make_sample = counting_maker(calls, std::chrono::milliseconds(60));
-  const pid_t pid = ::fork();
+  const pid_t pid = fork_generate_job(o);
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    try {
-      (void)generate_job(o, kSerial);
-    } catch (...) {
-      ::_exit(3);
-    }
-    ::_exit(0);
-  }
   // Kill it once two of its rows are committed.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < deadline) {

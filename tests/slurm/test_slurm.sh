@@ -106,22 +106,10 @@ expect_completed() {
   [[ "$s" =~ ^[0-9]+\ COMPLETED$ ]] || fail "job $1 ($2): states '$s', expected all COMPLETED"
 }
 
-# Ledger facts through Python's sqlite3: "k config_hash finished_at" lines of every row (k order).
-ledger_rows() {
-  python3 - "$1" <<'EOF'
-import glob, sqlite3, sys
-rows = []
-for f in sorted(glob.glob(sys.argv[1] + "/ledger/rank-*.sqlite")):
-    db = sqlite3.connect(f)
-    ok = db.execute("PRAGMA integrity_check").fetchone()[0]
-    if ok != "ok":
-        sys.exit(f"{f}: integrity_check: {ok}")
-    rows += db.execute("SELECT k, config_hash, status, finished_at, shard FROM candidates").fetchall()
-    db.close()
-for k, h, st, t, shard in sorted(rows):
-    print(k, h, st, repr(t), shard)
-EOF
-}
+# Ledger facts (scripts/lib.sh): ledger_rows RUN prints "k config_hash status finished_at shard" lines
+# of every row (k order).
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"  # ledger_rows
 hashes() { ledger_rows "$1" | awk '{ print $1, $2, $3 }'; }
 
 # Same samples as the direct run $1: GNNet bytes, `autoopt info`, per-candidate input hashes; $4 rows.
