@@ -36,6 +36,7 @@ build="${AUTOOPT_BUILD_DIR:-build}"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build "$build" -j "$(nproc)"
 
-# The main job on its embedded default: describe one shared GNNet validation folder.
-shared="${AUTOOPT_SHARED:-$(pwd)/../shared}"
-"$build/drivers/autoopt" info "$shared/data/gnnet2022/validation/50"
+# The main job on its embedded default: the whole pipeline, quick preset (configs/run-quick.conf: a
+# small pool, a self-made evaluation set of 20-40-node networks, AutoOPT and its baselines; a few
+# minutes on 2 cores, no external data). Rerunning resumes: finished stages are skipped.
+"$build/drivers/autoopt" run --preset quick --out "${AUTOOPT_RUN_DIR:-runs/quick}"
