@@ -211,10 +211,11 @@ TEST_F(FilterModelTest, PlantedOodSampleHasLargerInfluenceAndIsRejectedSlow) {
   EXPECT_GT(fast.back(), fast_normal + std::max(spread(fast), 0.01)) << "fast influence";
   // Exact: the training objective is the delay MAPE, whose gradient on a x10 label is 1/10 of a normal
   // one's (|p - 10y| / 10y), and Trainer::fit keeps the best validation epoch, so the retrained
-  // effect is small (~+0.003 MAPE over the normal samples here): above every normal sample's by half
-  // their spread, and the only one that makes the validation MAPE worse.
-  EXPECT_GT(exact.back(), exact_normal + 0.5 * spread(exact)) << "exact influence";
-  EXPECT_GT(exact.back(), 0.0) << "exact influence";
+  // effect is small. With the path-level jitter head it was ~+0.003 MAPE above the normal samples;
+  // with the per-hop jitter readout (model format 2) the planted sample is still the one with the
+  // largest exact influence, but only by ~3e-5 MAPE (all candidates lower the validation MAPE here):
+  // exact influence barely sees x10 labels, the fast approximation (above) is what detects them.
+  EXPECT_GT(exact.back(), exact_normal) << "exact influence";
 
   // run_incremental, one iteration, hard window of 2 drawn fully: the planted sample and the
   // worst-predicted normal one; thr_iter halfway between their influences. The planted sample is
