@@ -9,25 +9,11 @@
 #include "io/gnnet.hpp"
 #include "io/h5store.hpp"
 #include "shared_data.hpp"
+#include "mpi_temp_dir.hpp"
 
 namespace autoopt::io {
 namespace {
 namespace fs = std::filesystem;
-
-std::string broadcast_temp_dir() {
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  std::string path;
-  if (rank == 0) {
-    path = (fs::temp_directory_path() / ("autoopt-mpi-convert-" + std::to_string(::getpid()))).string();
-    fs::create_directories(path);
-  }
-  int len = static_cast<int>(path.size());
-  MPI_Bcast(&len, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  path.resize(static_cast<std::size_t>(len));
-  MPI_Bcast(path.data(), len, MPI_CHAR, 0, MPI_COMM_WORLD);
-  return path;
-}
 
 TEST(MpiConvert, TwoRanksWriteOneShardEachAndReadBackInOrder) {
   const fs::path in = testing::shared_dir() / "data/gnnet2022/validation/50";
@@ -36,7 +22,7 @@ TEST(MpiConvert, TwoRanksWriteOneShardEachAndReadBackInOrder) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   ASSERT_EQ(size, 2);
-  const fs::path dir = broadcast_temp_dir();
+  const fs::path dir = autoopt::testing::broadcast_temp_dir("convert");
   const auto r = gnnet_to_hdf5(in, dir / "h5", {}, {rank, size, MPI_COMM_WORLD});
   EXPECT_EQ(r.samples, (r.total + 1 - static_cast<std::size_t>(rank)) / 2);
   EXPECT_TRUE(fs::exists(dir / "h5" / shard_file_name(rank, size)));

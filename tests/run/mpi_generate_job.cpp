@@ -4,7 +4,6 @@
 // its candidates.
 #include <gtest/gtest.h>
 #include <mpi.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <set>
@@ -12,27 +11,12 @@
 
 #include "run/generate_fixtures.hpp"
 #include "run/generate_job.hpp"
+#include "mpi_temp_dir.hpp"
 
 namespace autoopt::run {
 namespace {
 namespace fs = std::filesystem;
 using namespace autoopt::run::testing;
-
-std::string broadcast_temp_dir() {
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  std::string path;
-  if (rank == 0) {
-    path = (fs::temp_directory_path() / ("autoopt-mpi-generate-" + std::to_string(::getpid()))).string();
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  int len = static_cast<int>(path.size());
-  MPI_Bcast(&len, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  path.resize(static_cast<std::size_t>(len));
-  MPI_Bcast(path.data(), len, MPI_CHAR, 0, MPI_COMM_WORLD);
-  return path;
-}
 
 GenerateOptions options(const fs::path& run, std::size_t n, const fs::path& calls) {
   return test_options(run, n, calls, {.seed = 2024, .threads = 2, .fingerprint = "mpi test generator", .batch_size = 2, .samples_per_file = 3});
@@ -43,7 +27,7 @@ TEST(MpiGenerateJob, TwoRanksStoreTheSameSamplesAsOneProcessAndExtendASerialRun)
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   ASSERT_EQ(size, 2);
-  const fs::path dir = broadcast_temp_dir();
+  const fs::path dir = autoopt::testing::broadcast_temp_dir("generate");
   const io::Distribution world{rank, size, MPI_COMM_WORLD};
   const io::Distribution serial{0, 1, MPI_COMM_NULL};
   constexpr std::size_t n = 11;

@@ -3,7 +3,6 @@
 // export is byte-identical; out.log is the same apart from the wall-time/memory figures.
 #include <gtest/gtest.h>
 #include <mpi.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -14,26 +13,11 @@
 #include "io/h5store.hpp"
 #include "io/refsim_example.hpp"
 #include "run/simulate_job.hpp"
+#include "mpi_temp_dir.hpp"
 
 namespace autoopt::run {
 namespace {
 namespace fs = std::filesystem;
-
-std::string broadcast_temp_dir() {
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  std::string path;
-  if (rank == 0) {
-    path = (fs::temp_directory_path() / ("autoopt-mpi-simulate-" + std::to_string(::getpid()))).string();
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  int len = static_cast<int>(path.size());
-  MPI_Bcast(&len, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  path.resize(static_cast<std::size_t>(len));
-  MPI_Bcast(path.data(), len, MPI_CHAR, 0, MPI_COMM_WORLD);
-  return path;
-}
 
 std::map<std::string, std::string> tree(const fs::path& dir) {
   std::map<std::string, std::string> out;
@@ -90,7 +74,7 @@ TEST(MpiSimulate, TwoRanksGiveTheSameResultsAndBytesAsOneProcess) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   ASSERT_EQ(size, 2);
-  const fs::path dir = broadcast_temp_dir();
+  const fs::path dir = autoopt::testing::broadcast_temp_dir("simulate");
   const fs::path in = dir / "in";
   if (rank == 0) {
     auto files = autoopt::testing::refsim_example_files();
