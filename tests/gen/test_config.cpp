@@ -6,20 +6,14 @@
 
 #include "gen/config.hpp"
 #include "net/error.hpp"
+#include "gen/gen_test_util.hpp"
 
 using autoopt::Error;
 using autoopt::gen::ConfigFile;
 
 namespace {
 
-std::string error_of(const auto& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using autoopt::testing::error_of;
 
 }  // namespace
 

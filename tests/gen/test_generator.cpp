@@ -13,24 +13,15 @@
 #include "net/error.hpp"
 #include "net/validate.hpp"
 #include "sim/simulator.hpp"
+#include "gen/gen_test_util.hpp"
 
 using namespace autoopt::gen;
 namespace net = autoopt::net;
 
 namespace {
 
-std::filesystem::path configs_dir() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "configs";
-}
-
-std::string error_of(const auto& fn) {
-  try {
-    fn();
-  } catch (const autoopt::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using autoopt::testing::error_of;
+using autoopt::testing::configs_dir;
 
 double quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());

@@ -17,24 +17,15 @@
 #include "gen/topology.hpp"
 #include "net/error.hpp"
 #include "net/validate.hpp"
+#include "gen/gen_test_util.hpp"
 
 using namespace autoopt::gen;
 namespace net = autoopt::net;
 
 namespace {
 
-std::filesystem::path configs_dir() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "configs";
-}
-
-std::string error_of(const auto& fn) {
-  try {
-    fn();
-  } catch (const autoopt::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using autoopt::testing::error_of;
+using autoopt::testing::configs_dir;
 
 // Hop count of the shortest path between every ordered pair (BFS), -1 when unreachable.
 std::vector<int> bfs_hops(const Graph& g) {

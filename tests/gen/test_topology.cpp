@@ -11,19 +11,13 @@
 #include "gen/topology.hpp"
 #include "net/error.hpp"
 #include "shared_data.hpp"
+#include "gen/gen_test_util.hpp"
 
 using namespace autoopt::gen;
 
 namespace {
 
-std::string error_of(const auto& fn) {
-  try {
-    fn();
-  } catch (const autoopt::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using autoopt::testing::error_of;
 
 // Upper 0.1% point of chi-square with k degrees of freedom (Wilson-Hilferty).
 double chi2_crit_999(double k) {
