@@ -158,6 +158,19 @@ struct SampleTensors {
   return !sample.link_paths.empty();
 }
 
+// True when the sample carries training labels: simulated results (routed samples) or, for link-path
+// samples, at least one flow with a measured mean delay (avg_delay >= 0). Every stage that needs
+// labels (training, the filter model's per-sample loss, influence, the expert rules' delay range)
+// asks this instead of `sample.results`.
+[[nodiscard]] inline bool has_labels(const net::Sample& sample) noexcept {
+  if (is_link_path_sample(sample)) {
+    for (const auto& f : sample.link_paths.flows)
+      if (f.avg_delay >= 0.0) return true;
+    return false;
+  }
+  return sample.results.has_value();
+}
+
 // One disjoint graph from several: features concatenated, indices shifted by the entity counts of
 // the samples before, sample ids renumbered. All parts must have the same dtype and either all or
 // none have labels. Throws autoopt::Error otherwise, or when `parts` is empty.
