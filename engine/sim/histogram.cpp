@@ -8,10 +8,6 @@
 #include "net/error.hpp"
 
 namespace autoopt::sim {
-namespace {
-constexpr double kMinTol = 1e-9;
-}  // namespace
-
 std::uint64_t nearest_rank(double p, std::uint64_t n) noexcept {
   if (n == 0) return 0;
   const double r = std::ceil(p * static_cast<double>(n));
@@ -54,29 +50,18 @@ void LogHistogram::ensure_bin(std::int64_t k) {
   }
 }
 
+void LogHistogram::bad_value(double x) {
+  std::ostringstream os;
+  os << "sim: histogram values must be positive and finite, got " << x;
+  throw Error(os.str());
+}
+
 void LogHistogram::add_ln(double x, double ln_x) {
-  if (!(x > 0.0) || !std::isfinite(x)) {
-    std::ostringstream os;
-    os << "sim: histogram values must be positive and finite, got " << x;
-    throw Error(os.str());
-  }
-  const auto k = static_cast<std::int64_t>(std::floor(ln_x * inv_log_base_));
+  if (!(x > 0.0) || !(x <= kMaxFinite)) bad_value(x);
+  const std::int64_t k = bin_of(ln_x);
   if (k < base_ || k >= base_ + static_cast<std::int64_t>(counts_.size())) ensure_bin(k);
   ++counts_[static_cast<std::size_t>(k - base_)];
-  if (n_ == 0) {
-    min_ = max_ = x;
-    min_count_ = 1;
-  } else {
-    if (x < min_ * (1.0 - kMinTol)) {
-      min_ = x;
-      min_count_ = 1;
-    } else if (x <= min_ * (1.0 + kMinTol)) {
-      min_ = std::min(min_, x);
-      ++min_count_;
-    }
-    max_ = std::max(max_, x);
-  }
-  ++n_;
+  note(x);
 }
 
 void LogHistogram::merge(const LogHistogram& other) {
@@ -138,7 +123,18 @@ void LogHistogram::quantiles(std::span<const double> ps, std::span<double> out) 
   for (; j < ps.size() && nearest_rank(ps[j], n_) <= min_count_; ++j) out[j] = min_;
   std::uint64_t cum = 0;
   std::uint64_t r = j < ps.size() ? nearest_rank(ps[j], n_) : 0;  // the rank of ps[j]
-  for (std::size_t i = 0; i < counts_.size() && j < ps.size(); ++i) {
+  constexpr std::size_t kBlock = 16;
+  const std::size_t nb = counts_.size();
+  for (std::size_t i = 0; i < nb && j < ps.size(); ++i) {
+    // Blocks of bins that leave the running count below r hold none of the ranks: summed whole.
+    while (i + kBlock <= nb) {
+      std::uint64_t block = 0;
+      for (std::size_t b = 0; b < kBlock; ++b) block += counts_[i + b];
+      if (cum + block >= r) break;
+      cum += block;
+      i += kBlock;
+    }
+    if (i == nb) break;
     cum += counts_[i];
     while (cum >= r) {
       const double k = static_cast<double>(base_ + static_cast<std::int64_t>(i));

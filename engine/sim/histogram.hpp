@@ -8,14 +8,46 @@
 // (about 0.1%). Ranks that fall on the minimum (values within 1e-9 relative of it, e.g. the bare
 // transmission time of a path, which round-off makes differ in the last bits) return the minimum
 // exactly. The exact order statistic with the same rank convention is exact_quantile().
+//
+// BinIncrements defers the one scattered memory access of an add (the bin's count) so that many of
+// them run back to back, their cache misses overlapping; the counts come out the same.
 #pragma once
 
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
 
 namespace autoopt::sim {
+
+// Pending bin-count increments of LogHistogram::add_ln_deferred: pointers to counts, applied by
+// flush() in one tight loop. Increments are integer additions, so the order does not matter.
+// A histogram with pending increments must not be read (quantile, quantiles, merge) or destroyed
+// before the next flush(); one that has to grow flushes the buffer first. Not copyable (a copy
+// would apply the same increments twice).
+class BinIncrements {
+ public:
+  static constexpr std::size_t kCapacity = 256;
+  BinIncrements() = default;
+  BinIncrements(const BinIncrements&) = delete;
+  BinIncrements& operator=(const BinIncrements&) = delete;
+
+  void push(std::uint32_t* count) noexcept {
+    pending_[n_++] = count;
+    if (n_ == kCapacity) flush();
+  }
+  void flush() noexcept {
+    for (std::size_t i = 0; i < n_; ++i) ++*pending_[i];
+    n_ = 0;
+  }
+  [[nodiscard]] std::size_t pending() const noexcept { return n_; }
+
+ private:
+  std::size_t n_ = 0;
+  std::array<std::uint32_t*, kCapacity> pending_{};
+};
 
 // The 1-based nearest rank of quantile p (0 < p <= 1) among n values: max(1, ceil(p * n)).
 [[nodiscard]] std::uint64_t nearest_rank(double p, std::uint64_t n) noexcept;
@@ -31,11 +63,17 @@ class LogHistogram {
   void add(double x);
   // Same, with ln(x) already known (the simulator computes it anyway).
   void add_ln(double x, double ln_x);
-  // A hint: fetches the cache line of the bin of a value whose logarithm is ln_x, ahead of an
-  // add_ln (no effect on the contents).
-  void prefetch_ln(double ln_x) const noexcept {
-    const double k = std::floor(ln_x * inv_log_base_) - static_cast<double>(base_);
-    if (k >= 0.0 && k < static_cast<double>(counts_.size())) __builtin_prefetch(counts_.data() + static_cast<std::size_t>(k));
+  // Same, except that the bin's count is incremented through inc (at its next flush; see
+  // BinIncrements): count(), min() and max() are updated at once.
+  void add_ln_deferred(double x, double ln_x, BinIncrements& inc) {
+    if (!(x > 0.0) || !(x <= kMaxFinite)) bad_value(x);
+    const std::int64_t k = bin_of(ln_x);
+    if (k < base_ || k >= base_ + static_cast<std::int64_t>(counts_.size())) {
+      inc.flush();  // growing moves the counts
+      ensure_bin(k);
+    }
+    inc.push(&counts_[static_cast<std::size_t>(k - base_)]);
+    note(x);
   }
   // Adds the other histogram's counts; both must have the same bin width.
   void merge(const LogHistogram& other);
@@ -52,6 +90,33 @@ class LogHistogram {
   void quantiles(std::span<const double> ps, std::span<double> out) const;
 
  private:
+  static constexpr double kMaxFinite = 1.7976931348623157e308;
+  static constexpr double kMinTol = 1e-9;
+  // floor(ln_x / ln(1 + w)) (without a libm call: truncation, then one down for negative
+  // non-integers; |ln_x / ln(1 + w)| < 2^63 for every finite positive x and w > 1e-9).
+  [[nodiscard]] std::int64_t bin_of(double ln_x) const noexcept {
+    const double y = ln_x * inv_log_base_;
+    const auto t = static_cast<std::int64_t>(y);
+    return static_cast<double>(t) > y ? t - 1 : t;
+  }
+  // Counts x into n_, min_, max_ and min_count_ (not the bins).
+  void note(double x) noexcept {
+    if (n_ == 0) {
+      min_ = max_ = x;
+      min_count_ = 1;
+    } else {
+      if (x < min_ * (1.0 - kMinTol)) {
+        min_ = x;
+        min_count_ = 1;
+      } else if (x <= min_ * (1.0 + kMinTol)) {
+        min_ = x < min_ ? x : min_;
+        ++min_count_;
+      }
+      max_ = max_ < x ? x : max_;
+    }
+    ++n_;
+  }
+  [[noreturn]] static void bad_value(double x);
   void ensure_bin(std::int64_t k);
 
   // What add_ln() touches comes first, in 64 bytes (the vector's capacity pointer lies past them),

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <span>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -29,7 +30,7 @@ constexpr std::int32_t kNone = -1;
 
 // ---- run-time state -------------------------------------------------------------------------------
 
-struct Packet {
+struct alignas(64) Packet {  // one cache line
   double gen_t = 0.0;
   double port_arr_t = 0.0;  // arrival at the current port
   double size = 0.0;        // bits
@@ -43,42 +44,54 @@ struct Packet {
   bool port_counted = false;  // arrived at the current port inside the window
 };
 
-// A queue: its first cache line is the state the event loop reads and writes, the second its
-// statistics (arrivals in the window).
+// A queue: its first cache line is all that an accepted FIFO, SP or DRR arrival touches (the
+// state the event loop reads and writes and the per-arrival statistics), the second what a
+// departure adds, a drop counts and WFQ and DRR read.
 struct alignas(64) Queue {
-  std::int32_t port = 0;
+  // ---- line 0 ----
   std::int32_t head = kNone;
   std::int32_t tail = kNone;
   std::int32_t occ_pkts = 0;  // packets queued, packet in service included
   double occ_bits = 0.0;  // bits queued, packet in service included
   double buffer = 0.0;
+  // statistics of the arrivals in the window that were queued: count, bits, the largest occupancy
+  // they left (bits), their time at the port
+  std::uint64_t accepted = 0;
+  double bits = 0.0;
+  double max_occ = 0.0;
+  double sojourn_sum = 0.0;
+  // ---- line 1 ----
+  double busy_s = 0.0;      // transmission time inside the window
+  std::uint64_t drops = 0;  // arrivals in the window that were dropped (arrivals = accepted + drops)
   double weight = 1.0;
   double last_finish = 0.0;
   double deficit = 0.0;
   double quantum = 0.0;
-  // statistics (arrivals in the window)
-  std::uint64_t arrivals = 0;
-  std::uint64_t drops = 0;
-  std::uint64_t accepted = 0;
-  double bits = 0.0;
-  double sojourn_sum = 0.0;
-  double max_occ = 0.0;
-  double busy_s = 0.0;  // transmission time inside the window
   double inv_share = 1.0;  // sum of the port's weights / weight (virtual clock)
 };
 
 struct alignas(64) Port {
+  static constexpr std::int32_t kMaskedQueues = 64;  // nonempty covers ports with up to this many queues
   double bw = 0.0;
   double inv_bw = 0.0;
   std::int32_t q0 = 0;  // first queue index
   std::int32_t nq = 0;
   std::int32_t in_service = kNone;
   std::int32_t in_service_q = kNone;
-  std::int64_t waiting = 0;  // packets queued, not in service
-  double vtime = 0.0;        // WFQ (SCFQ, StartTime) virtual time
+  std::int32_t waiting = 0;  // packets queued, not in service (packet ids are 32-bit)
   std::int32_t drr_ptr = 0;
+  double vtime = 0.0;        // WFQ (SCFQ, StartTime) virtual time
   Policy policy = Policy::FIFO;
   bool drr_fresh = true;
+  // Bit i: queue q0 + i has packets waiting (nq <= kMaskedQueues), so that picking a queue reads
+  // only the nonempty ones.
+  std::uint64_t nonempty = 0;
+};
+
+// A hop of a path: the queue and its port (both indices, so that both lines load at once).
+struct Hop {
+  std::int32_t queue = 0;
+  std::int32_t port = 0;
 };
 
 struct DelayStats {
@@ -334,7 +347,9 @@ class Sim {
   void start_service(Port& port, double now, std::int32_t port_idx);
   std::int32_t select(Port& port);
   void check(double now);  // closes a batch; may end the window
+  void flush_deliveries();
   void close_batches() {
+    flush_deliveries();
     for (std::size_t i = 0; i < acc_.size(); ++i) acc_[i].close(open_[i]);
   }
   [[nodiscard]] EventQueue make_event_queue(std::uint32_t num_ids) const;
@@ -360,11 +375,21 @@ class Sim {
   std::vector<Port> ports_;
   std::vector<Queue> queues_;
   std::vector<FlowState> flows_;
-  std::vector<std::int32_t> hops_;
+  std::vector<Hop> hops_;
   std::vector<double> cand_size_, cand_cum_;  // Generic size tables, shared by identical flows
   std::map<std::vector<double>, std::int32_t> cand_index_;  // table -> offset (set-up only)
   std::vector<Packet> pkts_;
   std::int32_t free_ = kNone;
+  // Deliveries not yet counted into their flows' statistics (in delivery order), and the flows'
+  // pending histogram bin counts: see flush_deliveries().
+  struct Delivery {
+    std::int32_t flow;
+    double delay;
+    double ln_delay;
+  };
+  std::array<Delivery, 256> deliveries_{};
+  std::size_t n_deliveries_ = 0;
+  BinIncrements bin_incs_;
   EventQueue events_{1, 1.0, 64};  // sized in run()
   std::uint64_t seq_ = 0;
   SimCounters c_;
@@ -463,7 +488,6 @@ void Sim::build_ports() {
     const double scale = cfg_.drr_scale == DrrQuantumScale::MaxWeight ? max_w : sum_w;
     for (int q = 0; q < p.nq; ++q) {
       Queue qu;
-      qu.port = static_cast<std::int32_t>(li);
       qu.buffer = node.buffer_bits[static_cast<std::size_t>(q)];
       qu.weight = node.weights.empty() ? 1.0 : node.weights[static_cast<std::size_t>(q)];
       qu.quantum = cfg_.drr_quantum_bits * qu.weight / scale;
@@ -633,7 +657,7 @@ void Sim::build_flows() {
           fail(where + ": ToS " + std::to_string(fl.tos) + " maps to no queue of node " + std::to_string(a) +
                " (tosToQoSqueue)");
         }
-        hops_.push_back(ports_[static_cast<std::size_t>(li)].q0 + q);
+        hops_.push_back(Hop{ports_[static_cast<std::size_t>(li)].q0 + q, li});
       }
       f.nhops = static_cast<std::int32_t>(path.size() - 1);
       flows_.push_back(std::move(f));
@@ -644,6 +668,26 @@ void Sim::build_flows() {
 std::int32_t Sim::select(Port& port) {
   const std::int32_t q0 = port.q0;
   const std::int32_t nq = port.nq;
+  if (port.policy != Policy::DRR && nq <= Port::kMaskedQueues) {
+    // A packet is waiting, so nonempty != 0. One nonempty queue: FIFO, SP and WFQ all pick it; else
+    // SP picks the first, FIFO and WFQ the smallest key (the first of equal ones), over the
+    // nonempty queues only (the same choice as the scan below).
+    std::uint64_t m = port.nonempty;
+    const std::int32_t first = q0 + std::countr_zero(m);
+    if (port.policy == Policy::SP || (m & (m - 1)) == 0) return first;
+    std::int32_t best = kNone;
+    double best_key = 0.0;
+    for (; m != 0; m &= m - 1) {
+      const std::int32_t q = q0 + std::countr_zero(m);
+      const Packet& h = pkts_[static_cast<std::size_t>(queues_[static_cast<std::size_t>(q)].head)];
+      const double key = port.policy == Policy::WFQ ? h.tag : h.port_arr_t;
+      if (best == kNone || key < best_key) {
+        best = q;
+        best_key = key;
+      }
+    }
+    return best;
+  }
   auto head = [&](std::int32_t q) -> const Packet& {
     return pkts_[static_cast<std::size_t>(queues_[static_cast<std::size_t>(q)].head)];
   };
@@ -700,6 +744,7 @@ void Sim::start_service(Port& port, double now, std::int32_t port_idx) {
   qu.head = p.next;
   if (qu.head == kNone) {
     qu.tail = kNone;
+    if (port.nq <= Port::kMaskedQueues) port.nonempty &= ~(std::uint64_t{1} << static_cast<unsigned>(q - port.q0));
     if (port.policy == Policy::DRR) {  // an emptied queue leaves the round with no deficit
       qu.deficit = 0.0;
       port.drr_ptr = (port.drr_ptr + 1) % port.nq;
@@ -715,14 +760,8 @@ void Sim::start_service(Port& port, double now, std::int32_t port_idx) {
   const double t_dep = now + p.size * port.inv_bw;
   if (p.hops_left == 1 && p.counted) {
     // The last hop: the delivery time is known now (the departure event carries these exact
-    // bits), so the delay's logarithm is computed here and the cache lines the delivery will
-    // update (the flow's moments and histogram bin, the pair's open batch) are fetched while the
-    // simulation runs on; nothing is written, so the results do not depend on it.
-    const FlowState& f = flows_[static_cast<std::size_t>(p.flow)];
+    // bits), so the delay's logarithm is computed here, off the delivery's path.
     p.ln_delay = std::log(t_dep - p.gen_t);
-    __builtin_prefetch(&f.delay);
-    __builtin_prefetch(&open_[static_cast<std::size_t>(f.slot)]);
-    if (cfg_.percentiles == PercentileMode::Streaming) f.hist.prefetch_ln(p.ln_delay);
   }
   push(t_dep, static_cast<std::uint32_t>(flows_.size()) + static_cast<std::uint32_t>(port_idx));
 }
@@ -751,10 +790,10 @@ void Sim::generate(std::int32_t fi, double now) {
 
 void Sim::arrive(std::int32_t pid, double now) {
   Packet& p = pkts_[static_cast<std::size_t>(pid)];
-  const std::int32_t q = hops_[static_cast<std::size_t>(p.hop_idx)];
+  const Hop hop = hops_[static_cast<std::size_t>(p.hop_idx)];
+  const std::int32_t q = hop.queue;
   Queue& qu = queues_[static_cast<std::size_t>(q)];
   const bool in_window = now >= t_begin_ && now < t_end_;  // ports: arrivals in [warmup, warmup + T)
-  if (in_window) ++qu.arrivals;
   const bool pkts_full = cfg_.queue_limit_packets > 0 &&
                          static_cast<std::uint32_t>(qu.occ_pkts) >= cfg_.queue_limit_packets;
   if (qu.occ_bits + p.size > qu.buffer || pkts_full) {  // tail drop
@@ -774,7 +813,7 @@ void Sim::arrive(std::int32_t pid, double now) {
     qu.bits += p.size;
     qu.max_occ = std::max(qu.max_occ, qu.occ_bits);
   }
-  const std::int32_t port_idx = qu.port;
+  const std::int32_t port_idx = hop.port;
   Port& port = ports_[static_cast<std::size_t>(port_idx)];
   if (port.policy == Policy::WFQ) {
     switch (cfg_.wfq) {
@@ -799,6 +838,7 @@ void Sim::arrive(std::int32_t pid, double now) {
   p.next = kNone;
   if (qu.tail == kNone) {
     qu.head = pid;
+    if (port.nq <= Port::kMaskedQueues) port.nonempty |= std::uint64_t{1} << static_cast<unsigned>(q - port.q0);
   } else {
     pkts_[static_cast<std::size_t>(qu.tail)].next = pid;
   }
@@ -828,18 +868,9 @@ void Sim::depart(std::int32_t port_idx, double now) {
   ++p.hop_idx;
   if (--p.hops_left == 0) {
     if (p.counted) {
-      FlowState& f = flows_[static_cast<std::size_t>(p.flow)];
-      const double d = now - p.gen_t;
-      const double ln_d = p.ln_delay;  // std::log(d), computed when the last hop started
-      f.delay.add(d, ln_d);
-      BatchOpen& a = open_[static_cast<std::size_t>(f.slot)];
-      a.s += d;
-      a.n += 1.0;
-      if (cfg_.percentiles == PercentileMode::Exact) {
-        f.exact.push_back(d);
-      } else {
-        f.hist.add_ln(d, ln_d);
-      }
+      // ln_delay = std::log(d), computed when the last hop started.
+      deliveries_[n_deliveries_++] = Delivery{p.flow, now - p.gen_t, p.ln_delay};
+      if (n_deliveries_ == deliveries_.size()) flush_deliveries();
     }
     ++c_.packets_delivered;
     --in_flight_;
@@ -855,6 +886,36 @@ void Sim::depart(std::int32_t port_idx, double now) {
       for (std::int32_t q = port.q0; q < port.q0 + port.nq; ++q) queues_[static_cast<std::size_t>(q)].last_finish = 0.0;
     }
   }
+}
+
+// A delivery's statistics (the flow's delay moments and histogram, the pair's open batch) are
+// scattered over memory that the event loop does not otherwise touch, so deliveries are logged
+// and counted here in batches: first the cache lines of the whole batch are requested, then the
+// updates run in delivery order (so every floating-point sum is formed exactly as one by one),
+// and the histogram bin counts go through BinIncrements. Nothing reads these statistics before
+// a flush (the batch check and the results flush first).
+void Sim::flush_deliveries() {
+  const std::span<const Delivery> batch(deliveries_.data(), n_deliveries_);
+  for (const Delivery& e : batch) {
+    const FlowState& f = flows_[static_cast<std::size_t>(e.flow)];
+    __builtin_prefetch(&f.delay, 1);
+    __builtin_prefetch(&f.hist, 1);
+  }
+  const bool exact = cfg_.percentiles == PercentileMode::Exact;
+  for (const Delivery& e : batch) {
+    FlowState& f = flows_[static_cast<std::size_t>(e.flow)];
+    f.delay.add(e.delay, e.ln_delay);
+    BatchOpen& a = open_[static_cast<std::size_t>(f.slot)];
+    a.s += e.delay;
+    a.n += 1.0;
+    if (exact) {
+      f.exact.push_back(e.delay);
+    } else {
+      f.hist.add_ln_deferred(e.delay, e.ln_delay, bin_incs_);
+    }
+  }
+  n_deliveries_ = 0;
+  bin_incs_.flush();
 }
 
 // The calendar's bucket width: a few mean inter-event times, from the expected event rate (one
@@ -954,6 +1015,14 @@ SimOutput Sim::run() {
     ++c_.events;
     const std::uint32_t id = EventQueue::id_of(ev);
     const double now = EventQueue::time_of(ev);
+    {  // fetch the first line of what an upcoming event will touch (no effect on the results)
+      const std::uint32_t next = events_.upcoming_id();
+      if (next < nflows) {
+        __builtin_prefetch(&flows_[next]);
+      } else if (next < check_id) {
+        __builtin_prefetch(&ports_[next - nflows]);
+      }
+    }
     if (id < nflows) {
       if (now <= gen_end_) {  // else: scheduled before an early stop
         generate(static_cast<std::int32_t>(id), now);
@@ -970,6 +1039,7 @@ SimOutput Sim::run() {
       depart(static_cast<std::int32_t>(id - nflows), now);
     }
   }
+  flush_deliveries();
   // The drain (and any partial batch) joins the last closed batch.
   if (batches_ == 0) {
     close_batches();
@@ -1038,10 +1108,11 @@ SimOutput Sim::run() {
     double bits = 0.0;
     for (std::int32_t q = port.q0; q < port.q0 + port.nq; ++q) {
       const Queue& qu = queues_[static_cast<std::size_t>(q)];
+      const std::uint64_t q_arrivals = qu.accepted + qu.drops;
       net::QueueStats qs;
       qs.utilization = qu.busy_s / T;
-      if (qu.arrivals > 0) {
-        qs.loss = static_cast<double>(qu.drops) / static_cast<double>(qu.arrivals);
+      if (q_arrivals > 0) {
+        qs.loss = static_cast<double>(qu.drops) / static_cast<double>(q_arrivals);
         if (qu.accepted > 0) {
           qs.avg_occupancy = qu.sojourn_sum / static_cast<double>(qu.accepted) * port.bw;
           qs.avg_pkt_size = qu.bits / static_cast<double>(qu.accepted);
@@ -1050,7 +1121,7 @@ SimOutput Sim::run() {
       }
       ps.utilization += qs.utilization;
       ps.queues.push_back(qs);
-      arrivals += qu.arrivals;
+      arrivals += q_arrivals;
       drops += qu.drops;
       accepted += qu.accepted;
       bits += qu.bits;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "net/error.hpp"
@@ -117,6 +118,57 @@ TEST(LogHistogram, QuantilesInOnePassEqualQuantile) {
   std::vector<double> none(2);
   empty.quantiles(std::vector<double>{0.1, 0.9}, none);
   EXPECT_TRUE(std::isnan(none[0]) && std::isnan(none[1]));
+}
+
+TEST(LogHistogram, DeferredAddsEqualDirectAdds) {
+  // add_ln_deferred through one shared BinIncrements (what the simulator does) gives the same
+  // histograms as add_ln, also when a histogram grows (down and up) with increments pending and
+  // when the buffer fills and flushes itself.
+  RandomStream rng(5, 1, 2);
+  LogHistogram direct_a, direct_b, deferred_a, deferred_b;
+  BinIncrements inc;
+  for (int i = 0; i < 5000; ++i) {
+    // The range widens both ways as i grows, so the histograms keep growing.
+    const double scale = std::exp(0.002 * i * (i % 2 == 0 ? 1.0 : -1.0));
+    const double x = scale * (0.01 + rng.exponential(0.02, 0));
+    const double y = 0.5 + rng.uniform();
+    direct_a.add(x);
+    deferred_a.add_ln_deferred(x, std::log(x), inc);
+    direct_b.add(y);
+    deferred_b.add_ln_deferred(y, std::log(y), inc);
+    if (i == 100) {
+      EXPECT_GT(inc.pending(), 0U);
+      EXPECT_LT(inc.pending(), BinIncrements::kCapacity);
+    }
+  }
+  inc.flush();
+  EXPECT_EQ(inc.pending(), 0U);
+  std::vector<double> ps;
+  for (int k = 1; k <= 200; ++k) ps.push_back(k / 200.0);
+  for (const auto& [d, f] : {std::pair{&direct_a, &deferred_a}, std::pair{&direct_b, &deferred_b}}) {
+    EXPECT_EQ(d->count(), f->count());
+    EXPECT_EQ(d->min(), f->min());
+    EXPECT_EQ(d->max(), f->max());
+    EXPECT_EQ(d->num_bins(), f->num_bins());
+    std::vector<double> qd(ps.size()), qf(ps.size());
+    d->quantiles(ps, qd);
+    f->quantiles(ps, qf);
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      EXPECT_EQ(qd[i], qf[i]) << "p = " << ps[i];
+      EXPECT_EQ(qd[i], d->quantile(ps[i])) << "p = " << ps[i];  // one pass (block skips) = per p
+    }
+  }
+  EXPECT_GT(direct_a.num_bins(), 1000U);  // many 16-bin blocks for quantiles() to skip
+
+  LogHistogram h;
+  try {
+    h.add_ln_deferred(-1.0, 0.0, inc);
+    ADD_FAILURE() << "no error for a negative value";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("positive and finite"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(inc.pending(), 0U);
+  EXPECT_EQ(h.count(), 0U);
 }
 
 TEST(LogHistogram, QuantilesRejectsBadArguments) {
