@@ -136,17 +136,8 @@ void for_owned_samples(const fs::path& path, const io::SizeFilter& filter, const
   }
 }
 
-// Link-path samples (measured data, e.g. GNNet 2023) carry their labels in link_paths, not in
-// results: they measure only the mean delay. Marks them as labelled for the trainer (an empty
-// Results) and returns how many there were.
-std::size_t mark_link_path_labels(std::vector<net::Sample>& samples) {
-  std::size_t count = 0;
-  for (net::Sample& s : samples) {
-    if (!model::is_link_path_sample(s)) continue;
-    ++count;
-    if (!s.results) s.results.emplace();
-  }
-  return count;
+std::size_t count_link_path(const std::vector<net::Sample>& samples) {
+  return static_cast<std::size_t>(std::count_if(samples.begin(), samples.end(), model::is_link_path_sample));
 }
 
 model::Trainer load_model(const std::string& cmd, const fs::path& dir) {
@@ -210,7 +201,7 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   auto specs = data_options();
   const model::FitOptions d;
   specs.insert(specs.begin(), {
-      {"train", "training dataset (GNNet folder or HDF5 store; needs results)", false, ""},
+      {"train", "training dataset (GNNet folder or HDF5 store; needs labels: results or measured link-path delays)", false, ""},
       {"val", "validation dataset for early stopping (default: none, the training MAPE is used)", false, ""},
       {"out", "model folder to write (replaced if it exists)", false, ""},
       {"epochs", "maximum epochs", false, std::to_string(d.epochs)},
@@ -220,11 +211,15 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
       {"patience", "epochs without a better validation delay MAPE before stopping", false, std::to_string(d.patience)},
       {"iterations", "message-passing iterations", false, "8"},
       {"dim", "state size of paths, links and queues", false, "32"},
+      {"occupancy-scale",
+       "unit of the occupancy head: packet (mean packet size), labels (median occupancy the delay labels imply), "
+       "auto (labels for link-path data, else packet)",
+       false, "auto"},
   });
   const Args a("train", specs, argc, argv, 2);
   const std::string synopsis =
       "--train DATA [--val DATA] --out MODEL [--epochs N] [--lr X] [--batch-size N] [--seed N] [--patience N] [--threads N]"
-      " [--device cpu|cuda]";
+      " [--device cpu|cuda] [--occupancy-scale auto|packet|labels]";
   if (a.help() || !a.positional().empty() || a.get("train").empty() || a.get("out").empty()) {
     std::fputs(a.usage(synopsis).c_str(), a.help() ? stdout : stderr);
     return a.help() ? 0 : 2;
@@ -236,6 +231,12 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   o.seed = static_cast<std::uint64_t>(a.get_int("seed", 0, (1LL << 62)));
   o.patience = static_cast<int>(a.get_int("patience", 1, 1000000));
   o.device = device_option(a, "train");
+  try {
+    o.occupancy_scale = model::parse_occupancy_scale(a.get("occupancy-scale"));
+  } catch (const Error&) {
+    throw Error("autoopt train: --occupancy-scale: expected auto, packet or labels, got '" + a.get("occupancy-scale") +
+                "'");
+  }
   model::RouteNetConfig config;
   config.iterations = a.get_int("iterations", 1, 1000);
   config.path_dim = config.link_dim = config.queue_dim = a.get_int("dim", 1, 4096);
@@ -250,14 +251,10 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   std::vector<net::Sample> val = val_path.empty() ? std::vector<net::Sample>{}
                                                   : load_all("train", val_path, filter, progress);
   if (train.empty()) throw Error("autoopt train: --train: " + train_path.string() + ": no samples (after the size filter)");
-  const std::size_t link_path_train = mark_link_path_labels(train);
-  const std::size_t link_path_val = mark_link_path_labels(val);
+  const std::size_t link_path_train = count_link_path(train), link_path_val = count_link_path(val);
   if (link_path_train + link_path_val > 0) {
-    // Measured link-path data has only mean delays: no drop-ratio or jitter labels to learn from.
-    o.loss_weight = 0.0;
-    o.jitter_weight = 0.0;
-    std::printf("link-path samples (measured mean delays only): %zu training, %zu validation; training the delay "
-                "only (drop-ratio weight 0, jitter weight 0)\n",
+    std::printf("link-path samples (measured mean delays only): %zu training, %zu validation; their jitter and "
+                "drop-ratio terms are masked\n",
                 link_path_train, link_path_val);
   }
   std::printf("training on %zu samples, validating on %zu; %d thread(s), device %s\n", train.size(), val.size(), threads,
@@ -265,6 +262,8 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   std::fflush(stdout);
   model::Trainer trainer(config);
   const model::FitReport r = trainer.fit(train, val, o);
+  std::printf("occupancy scale: %s, %.6g bits\n", std::string(model::occupancy_scale_name(r.occupancy_scale)).c_str(),
+              r.occupancy_scale_bits);
   std::printf("%6s %12s %18s %16s\n", "epoch", "train loss", "train delay MAPE%", "val delay MAPE%");
   for (const auto& e : r.epochs) {
     std::printf("%6d %12.5f %18.2f %16.2f\n", e.epoch, e.train_loss, e.train_delay_mape * 100, e.val_delay_mape * 100);

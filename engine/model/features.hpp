@@ -71,7 +71,7 @@ namespace label_col {
 enum : std::int64_t {
   delay = 0,  // mean delay, s (-1 when no packet was delivered)
   jitter,     // delay variance, s^2 (-1 likewise)
-  loss,       // dropped / generated packets
+  loss,       // dropped / generated packets (-1 when not measured: link-path samples; masked)
   pkt_size,   // measured mean packet size: generated bit/s / generated packets/s (0 if none)
   count
 };
@@ -146,8 +146,9 @@ struct SampleTensors {
 //   link, queue  as for routed samples (each link's source node; GNNet 2023 nodes are FIFO with one
 //          queue); hop j of a path uses links[j] and the queue of ToS 0 at that link's source port.
 // Labels, present when the sample has results or some flow has a measured delay (avg_delay >= 0):
-// delay = avg_delay (s; -1 when not measured, masked by delay > 0), jitter = -1 (masked), loss = 0
-// (not measured: train with FitOptions::loss_weight = 0), pkt_size = avg_pkt_size_bits.
+// delay = avg_delay (s; -1 when not measured, masked by delay > 0), jitter = -1 (masked by
+// jitter > 0), loss = -1 (not measured, masked by loss >= 0), pkt_size = avg_pkt_size_bits. The
+// training objective and Trainer::evaluate skip the masked terms, so no weight needs changing.
 // Throws autoopt::Error naming the flow or link (empty path, link index out of range, non-positive
 // bandwidth, packet size or rate, a node with a queue layout the features cannot describe).
 [[nodiscard]] SampleTensors featurize_link_paths(const net::Sample& sample,

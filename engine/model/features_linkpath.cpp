@@ -177,7 +177,7 @@ SampleTensors featurize_link_paths(const net::Sample& sample, const FeatureOptio
       double* row = labels.add();
       row[label_col::delay] = flow.avg_delay >= 0 && std::isfinite(flow.avg_delay) ? flow.avg_delay : -1.0;
       row[label_col::jitter] = -1.0;  // not measured: masked (label <= 0)
-      row[label_col::loss] = 0.0;     // not measured: train with loss_weight = 0
+      row[label_col::loss] = -1.0;    // not measured: masked (label < 0)
       row[label_col::pkt_size] = flow.avg_pkt_size_bits;
     }
     t.labels = labels.tensor(options.dtype);

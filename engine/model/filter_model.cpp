@@ -14,23 +14,6 @@ namespace {
 
 constexpr std::size_t kCopyChunk = 64;  // samples gathered at a time for inference on arbitrary ids
 
-// The training objective of Trainer::fit (delay MAPE + weighted jitter MSE + weighted drop BCE).
-at::Tensor objective(const RouteNetOutput& out, const at::Tensor& labels, const RouteNetConfig& c,
-                     const FitOptions& o) {
-  const at::Tensor y_delay = labels.select(1, label_col::delay);
-  const at::Tensor y_jitter = labels.select(1, label_col::jitter);
-  const at::Tensor y_loss = labels.select(1, label_col::loss).clamp(0.0, 1.0);
-  const at::Tensor dmask = (y_delay > 0).to(out.delay.scalar_type());
-  const at::Tensor safe_delay = at::where(y_delay > 0, y_delay, at::ones_like(y_delay));
-  const at::Tensor delay_mape = ((out.delay - y_delay).abs() / safe_delay * dmask).sum() / dmask.sum().clamp_min(1.0);
-  const at::Tensor jmask = (y_jitter > 0).to(out.delay.scalar_type());
-  const at::Tensor safe_jitter = at::where(y_jitter > 0, y_jitter, at::ones_like(y_jitter));
-  const at::Tensor jz = (at::log(safe_jitter) - c.jitter_log_mean) / c.jitter_log_std;
-  const at::Tensor jitter_mse = ((out.jitter_z - jz).pow(2) * jmask).sum() / jmask.sum().clamp_min(1.0);
-  const at::Tensor bce = at::binary_cross_entropy_with_logits(out.loss_logit, y_loss);
-  return delay_mape + o.jitter_weight * jitter_mse + o.loss_weight * bce;
-}
-
 std::vector<at::Tensor> snapshot(RouteNet& model) {
   std::vector<at::Tensor> s;
   for (const auto& p : model->parameters()) s.push_back(p.detach().clone());
@@ -85,8 +68,10 @@ void RouteNetFilter::require_trained(const char* what) const {
 const SampleTensors& RouteNetFilter::features(std::size_t id) {
   auto& f = features_[id];
   if (!f) {
-    if (!pool_[id].results)
-      throw Error("RouteNetFilter::influence: pool sample " + std::to_string(id) + " has no results (labels)");
+    // has_labels(), or a link-path sample with an (empty) Results, which featurize() labels too.
+    if (!has_labels(pool_[id]) && !pool_[id].results)
+      throw Error("RouteNetFilter::influence: pool sample " + std::to_string(id) +
+                  " has no labels (simulated results, or measured delays of link-path flows)");
     try {
       f = featurize(pool_[id], {.dtype = at::kFloat});
     } catch (const Error& e) {
@@ -157,10 +142,12 @@ double RouteNetFilter::fine_tuned_mape(std::span<const std::vector<std::size_t>>
     for (const std::size_t id : ids) parts.push_back(features(id));
     const ModelInput in = input(parts);
     opt.zero_grad();
-    at::Tensor loss = objective(model->forward(in), in.x.labels, model->config(), options_.fit);
+    at::Tensor loss = training_objective(model->forward(in), in.x.labels, model->config(), options_.fit).total;
     if (cand_in) {
       loss = loss + options_.candidate_weight *
-                        objective(model->forward(*cand_in), cand_in->x.labels, model->config(), options_.fit);
+                        training_objective(model->forward(*cand_in), cand_in->x.labels, model->config(),
+                                           options_.fit)
+                            .total;
     }
     loss.backward();
     if (options_.fit.grad_clip > 0.0) torch::nn::utils::clip_grad_norm_(model->parameters(), options_.fit.grad_clip);

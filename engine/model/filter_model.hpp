@@ -37,8 +37,9 @@ struct FilterModelOptions {
 class RouteNetFilter final : public opt::FilterModel {
  public:
   // `pool` (ids are indices into it), `validation` and `test` (may be empty) are borrowed: they must
-  // outlive this object. Every sample needs results. Throws autoopt::Error when the validation set is
-  // empty or an option is out of range (naming it).
+  // outlive this object. Every sample needs labels (model::has_labels: simulated results, or measured
+  // delays of link-path samples, whose jitter and drop-ratio terms the objective masks). Throws
+  // autoopt::Error when the validation set is empty or an option is out of range (naming it).
   RouteNetFilter(std::span<const net::Sample> pool, std::span<const net::Sample> validation,
                  std::span<const net::Sample> test = {}, FilterModelOptions options = {});
 

@@ -23,12 +23,20 @@ std::string sample_name(std::span<const net::Sample> samples, std::size_t i) {
   return "sample " + std::to_string(i) + " (id " + std::to_string(samples[i].id) + ")";
 }
 
+// Labels for training/evaluation: has_labels(), or a link-path sample with an (empty) Results, which
+// featurize() also labels (its unmeasured delays are masked).
+bool labelled(const net::Sample& s) { return has_labels(s) || s.results.has_value(); }
+
+std::string no_labels(std::span<const net::Sample> samples, std::size_t i, const char* what) {
+  return std::string(what) + ": " + sample_name(samples, i) +
+         (is_link_path_sample(samples[i])
+              ? " has no labels (no flow of its link paths has a measured delay)"
+              : " has no results (delay/jitter/loss labels); it needs simulated samples");
+}
+
 SampleTensors featurize_checked(std::span<const net::Sample> samples, std::size_t i,
                                 bool need_labels, const char* what) {
-  if (need_labels && !samples[i].results) {
-    throw Error(std::string(what) + ": " + sample_name(samples, i) +
-                " has no results (delay/jitter/loss labels); it needs simulated samples");
-  }
+  if (need_labels && !labelled(samples[i])) throw Error(no_labels(samples, i, what));
   try {
     return featurize(samples[i], {.dtype = at::kFloat});
   } catch (const Error& e) {
@@ -62,7 +70,8 @@ Objective training_objective(const RouteNetOutput& out, const at::Tensor& labels
                              const FitOptions& o) {
   const at::Tensor y_delay = labels.select(1, label_col::delay);
   const at::Tensor y_jitter = labels.select(1, label_col::jitter);
-  const at::Tensor y_loss = labels.select(1, label_col::loss).clamp(0.0, 1.0);
+  const at::Tensor y_loss_raw = labels.select(1, label_col::loss);
+  const at::Tensor y_loss = y_loss_raw.clamp(0.0, 1.0);
   const at::Tensor dmask = (y_delay > 0).to(out.delay.scalar_type());
   const at::Tensor safe_delay = at::where(y_delay > 0, y_delay, at::ones_like(y_delay));
   Objective r;
@@ -87,9 +96,48 @@ Objective training_objective(const RouteNetOutput& out, const at::Tensor& labels
       throw Error("training objective: unknown jitter_loss " + std::to_string(static_cast<int>(o.jitter_loss)));
   }
   r.jitter = (per_path * jmask).sum() / jmask.sum().clamp_min(1.0);
-  r.loss_bce = at::binary_cross_entropy_with_logits(out.loss_logit, y_loss);
+  // Drop ratio over the paths that have one (link-path samples: -1, not measured).
+  const at::Tensor lmask = (y_loss_raw >= 0).to(out.delay.scalar_type());
+  const at::Tensor bce = at::binary_cross_entropy_with_logits(out.loss_logit, y_loss, {}, {}, at::Reduction::None);
+  r.loss_bce = (bce * lmask).sum() / lmask.sum().clamp_min(1.0);
   r.total = r.delay_mape + o.jitter_weight * r.jitter + o.loss_weight * r.loss_bce;
   return r;
+}
+
+OccupancyScale parse_occupancy_scale(std::string_view name) {
+  if (name == "auto") return OccupancyScale::automatic;
+  if (name == "packet") return OccupancyScale::packet;
+  if (name == "labels") return OccupancyScale::labels;
+  throw Error("occupancy scale: expected 'auto', 'packet' or 'labels', got '" + std::string(name) + "'");
+}
+
+std::string_view occupancy_scale_name(OccupancyScale s) noexcept {
+  switch (s) {
+    case OccupancyScale::packet: return "packet";
+    case OccupancyScale::labels: return "labels";
+    default: return "auto";
+  }
+}
+
+double label_occupancy_scale(const SampleTensors& t) {
+  if (!t.has_labels() || t.num_paths() == 0) return 0.0;
+  const at::Tensor cap = t.link_x.select(1, link_col::capacity).to(at::kDouble);
+  const at::Tensor inv = 1.0 / cap.index_select(0, t.path_to_link);
+  const at::Tensor inv_sum = at::zeros({t.num_paths()}, inv.options()).index_add_(0, t.hop_path, inv);
+  const at::Tensor pkt = t.path_x.select(1, path_col::pkt_size).to(at::kDouble);
+  const at::Tensor y = t.labels.select(1, label_col::delay).to(at::kDouble);
+  const at::Tensor ok = (y > 0) & (inv_sum > 0);
+  const at::Tensor occ = ((y - pkt * inv_sum).clamp_min(0.0) / inv_sum.clamp_min(1e-300)).masked_select(ok);
+  std::vector<double> pos;
+  const at::Tensor c = occ.contiguous();
+  for (std::int64_t i = 0; i < c.numel(); ++i) {
+    const double v = c.data_ptr<double>()[i];
+    if (v > 0 && std::isfinite(v)) pos.push_back(v);
+  }
+  if (pos.empty()) return 0.0;
+  std::sort(pos.begin(), pos.end());
+  const std::size_t n = pos.size();
+  return n % 2 == 1 ? pos[n / 2] : 0.5 * (pos[n / 2 - 1] + pos[n / 2]);
 }
 
 ComputeDevice parse_device(std::string_view name) {
@@ -160,6 +208,9 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
     throw Error("Trainer::fit: jitter_loss is not one of mape, std_mape, log_mse");
   if (o.patience < 1)
     throw Error("Trainer::fit: patience must be >= 1, got " + std::to_string(o.patience));
+  if (o.occupancy_scale != OccupancyScale::automatic && o.occupancy_scale != OccupancyScale::packet &&
+      o.occupancy_scale != OccupancyScale::labels)
+    throw Error("Trainer::fit: occupancy_scale is not one of auto, packet, labels");
   const at::Device dev = [&] {
     try {
       return resolve_device(o.device);
@@ -173,15 +224,28 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
   for (std::size_t i = 0; i < train.size(); ++i)
     raw.push_back(featurize_checked(train, i, true, "Trainer::fit (training)"));
   for (std::size_t i = 0; i < val.size(); ++i)
-    if (!val[i].results)
-      throw Error("Trainer::fit (validation): " + sample_name(val, i) +
-                  " has no results (delay/jitter/loss labels); it needs simulated samples");
+    if (!labelled(val[i])) throw Error(no_labels(val, i, "Trainer::fit (validation)"));
 
   // Normaliser and head scales from the training data.
   norm_ = Normalizer::fit(raw);
   const SampleTensors all = batch(raw);
   double occ_scale = all.path_x.select(1, path_col::pkt_size).mean().item<double>();
   if (!(occ_scale > 0.0) || !std::isfinite(occ_scale)) occ_scale = 1000.0;
+  OccupancyScale occ_rule = o.occupancy_scale;
+  if (occ_rule == OccupancyScale::automatic) {
+    const bool all_link_path = std::all_of(train.begin(), train.end(), [](const net::Sample& s) {
+      return is_link_path_sample(s);
+    });
+    occ_rule = all_link_path ? OccupancyScale::labels : OccupancyScale::packet;
+  }
+  if (occ_rule == OccupancyScale::labels) {
+    const double from_labels = label_occupancy_scale(all);
+    if (from_labels > 0.0 && std::isfinite(from_labels)) {
+      occ_scale = from_labels;
+    } else {
+      occ_rule = OccupancyScale::packet;  // no path implies a positive occupancy
+    }
+  }
   const at::Tensor jit = all.labels.select(1, label_col::jitter).to(at::kDouble);
   const at::Tensor jpos = jit.masked_select(jit > 0);
   double jmean = 0.0, jstd = 1.0;
@@ -216,6 +280,8 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
   std::vector<at::Tensor> best = snapshot();
   FitReport report;
   report.best_val_delay_mape = std::numeric_limits<double>::infinity();
+  report.occupancy_scale = occ_rule;
+  report.occupancy_scale_bits = occ_scale;
   int since_best = 0;
 
   for (int epoch = 1; epoch <= o.epochs; ++epoch) {
@@ -311,13 +377,16 @@ Metrics Trainer::evaluate(std::span<const net::Sample> samples) {
                    jsum += std::abs(jitter[p] - yj) / yj;
                    ++jn;
                  }
-                 lsum += std::abs(loss[p] - yl);
+                 if (yl >= 0) {
+                   lsum += std::abs(loss[p] - yl);
+                   ++m.loss_paths;
+                 }
                  ++m.paths;
                }
              });
   if (m.delay_paths > 0) m.delay_mape = dsum / static_cast<double>(m.delay_paths);
   if (jn > 0) m.jitter_mape = jsum / static_cast<double>(jn);
-  if (m.paths > 0) m.loss_mae = lsum / static_cast<double>(m.paths);
+  if (m.loss_paths > 0) m.loss_mae = lsum / static_cast<double>(m.loss_paths);
   return m;
 }
 

@@ -37,6 +37,24 @@ enum class JitterLoss {
   log_mse,    // (jitter_z - z(y))^2: squared error of the z-scored log variance (the old objective)
 };
 
+// How the trainer sets RouteNetConfig::occupancy_scale, the unit of the per-hop occupancy head (at
+// initialisation a hop's queueing delay is about occupancy_scale / capacity).
+enum class OccupancyScale {
+  automatic,  // `labels` when every training sample is a link-path sample, else `packet`
+  packet,     // the mean packet size of the training paths (one packet per hop)
+  labels,     // label_occupancy_scale() of the training data (falls back to `packet` without one)
+};
+// "auto", "packet" or "labels"; anything else throws autoopt::Error naming the accepted values.
+[[nodiscard]] OccupancyScale parse_occupancy_scale(std::string_view name);
+[[nodiscard]] std::string_view occupancy_scale_name(OccupancyScale s) noexcept;
+
+// The occupancy the labels imply, bits: for each path p with a delay label y_p > 0, with S_p the sum
+// of 1 / capacity over its hops and b_p its mean packet size (path_col::pkt_size),
+//   s_p = max(y_p - b_p * S_p, 0) / S_p   (the mean per-hop queue occupancy that explains y_p),
+// and the median of the positive s_p (the mean of the two middle values for an even count). 0 when no
+// path has a positive s_p (or `t` has no labels). `t` holds raw (not normalised) features.
+[[nodiscard]] double label_occupancy_scale(const SampleTensors& t);
+
 struct FitOptions {
   int epochs = 30;
   double lr = 1e-3;
@@ -48,11 +66,14 @@ struct FitOptions {
   double grad_clip = 1.0;     // max global gradient norm; <= 0 disables clipping
   ComputeDevice device = ComputeDevice::cpu;  // where to train (the trainer keeps it afterwards)
   JitterLoss jitter_loss = JitterLoss::mape;
+  OccupancyScale occupancy_scale = OccupancyScale::automatic;
 };
 
 // The training objective on one batch (scalar tensors): delay MAPE over paths with delivered packets
 // (delay label > 0) + jitter_weight * the jitter term (options.jitter_loss) over paths with a positive
-// jitter label + loss_weight * BCE-with-logits of the drop ratio over all paths. `labels` is
+// jitter label + loss_weight * BCE-with-logits of the drop ratio over paths with a drop-ratio label
+// (>= 0). A term without any labelled path in the batch is 0 (link-path samples measure only the
+// delay: their jitter and drop-ratio labels are -1, so they train the delay alone). `labels` is
 // [P, label_col::count] (SampleTensors::labels), on the outputs' device. `config` gives the log scale
 // of JitterLoss::log_mse.
 struct Objective {
@@ -77,6 +98,8 @@ struct FitReport {
   std::vector<EpochLog> epochs;
   int best_epoch = 0;
   double best_val_delay_mape = 0.0;
+  OccupancyScale occupancy_scale = OccupancyScale::packet;  // the rule used (never automatic)
+  double occupancy_scale_bits = 0.0;                        // RouteNetConfig::occupancy_scale set
 };
 
 // Per-path predictions of one sample, in the path order of featurize().
@@ -89,8 +112,9 @@ struct PathPredictions {
 struct Metrics {
   double delay_mape = 0.0;   // mean |pred - y| / y over paths with delivered packets (y > 0)
   double jitter_mape = 0.0;  // likewise over paths with a positive jitter label
-  double loss_mae = 0.0;     // mean |pred - y| of the drop ratio over all paths
+  double loss_mae = 0.0;     // mean |pred - y| of the drop ratio over paths with a drop-ratio label
   std::int64_t delay_paths = 0;
+  std::int64_t loss_paths = 0;  // paths with a drop-ratio label (>= 0; none for link-path samples)
   std::int64_t paths = 0;
 };
 
@@ -98,10 +122,12 @@ class Trainer {
  public:
   explicit Trainer(RouteNetConfig config = {});
 
-  // Fits the Normalizer and the head scales on `train`, re-initialises the model from
-  // options.seed, trains with Adam and keeps the weights of the epoch with the best validation
-  // delay MAPE. Throws autoopt::Error when `train` is empty, a sample has no results, or an option
-  // is out of range.
+  // Fits the Normalizer and the head scales on `train` (occupancy scale: options.occupancy_scale),
+  // re-initialises the model from options.seed, trains with Adam and keeps the weights of the epoch
+  // with the best validation delay MAPE. Training and validation samples need labels: has_labels()
+  // (simulated results, or measured delays of link-path samples; a link-path sample with an empty
+  // Results is accepted too). Throws autoopt::Error when `train` is empty, a sample has no labels,
+  // or an option is out of range.
   FitReport fit(std::span<const net::Sample> train, std::span<const net::Sample> val,
                 const FitOptions& options);
 
@@ -111,9 +137,9 @@ class Trainer {
   [[nodiscard]] ComputeDevice device() const noexcept { return device_; }
 
   [[nodiscard]] std::vector<PathPredictions> predict(std::span<const net::Sample> samples);
-  // Samples must have results.
+  // Samples must have labels (as for fit).
   [[nodiscard]] Metrics evaluate(std::span<const net::Sample> samples);
-  // Delay MAPE of each sample (0 for a sample without delivered packets). Samples must have results.
+  // Delay MAPE of each sample (0 for a sample without delivered packets). Samples must have labels.
   [[nodiscard]] std::vector<double> per_sample_loss(std::span<const net::Sample> samples);
   // [S, link_dim + queue_dim + path_dim]: per sample, the mean final link state, the mean queue
   // state and the mean path state, concatenated (float32, CPU).

@@ -1,7 +1,11 @@
 // Link-path samples (GNNet 2023 measured data) on the model side: featurize_link_paths() on a
 // hand-made sample against hand values (rows, incidences, loads, labels, missing delays), refusal of
-// bad paths, batching; prediction records, the CSV and the evaluation table in the data's unit (ms);
-// and a few real GNNet 2023 lines featurized, trained for 2 epochs (finite loss) and predicted.
+// bad paths, batching; the objective's masks for unmeasured jitter and drop ratio by hand; the
+// label-derived occupancy scale against its closed form and the rule fit() picks; prediction
+// records, the CSV and the evaluation table in the data's unit (ms); and a few real GNNet 2023 lines
+// featurized, trained without any Results (lower training MAPE after a few epochs, the same run as
+// with the old empty-Results marking) and predicted, and the filter model's per-sample loss and
+// influence on them.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -11,6 +15,7 @@
 
 #include "io/gnnet2023.hpp"
 #include "model/features.hpp"
+#include "model/filter_model.hpp"
 #include "model/report.hpp"
 #include "model/trainer.hpp"
 #include "net/error.hpp"
@@ -124,7 +129,7 @@ TEST(LinkPathFeatures, HandSampleRowsIncidencesAndLabels) {
   EXPECT_EQ(Y(2, model::label_col::delay), 0.0005);
   for (int p = 0; p < 3; ++p) {
     EXPECT_LE(Y(p, model::label_col::jitter), 0.0);  // masked
-    EXPECT_EQ(Y(p, model::label_col::loss), 0.0);
+    EXPECT_LT(Y(p, model::label_col::loss), 0.0);    // not measured: masked
   }
   EXPECT_EQ(Y(1, model::label_col::pkt_size), 4000);
 }
@@ -223,6 +228,171 @@ TEST(LinkPathReport, RecordsCsvAndTableInMilliseconds) {
   EXPECT_THROW((void)model::make_records(s, 0, std::vector<double>{1.0}, jitter, loss), Error);
 }
 
+TEST(LinkPathObjective, MasksUnmeasuredJitterAndDropRatio) {
+  const model::SampleTensors t = model::featurize(hand_sample(), {.dtype = at::kDouble});
+  model::RouteNetOutput out;
+  out.delay = torch::tensor({0.003, 0.5, 0.0004}, torch::kDouble);
+  out.jitter_var = torch::tensor({1e-6, 2e-6, 3e-6}, torch::kDouble);
+  out.jitter_z = torch::tensor({0.1, 0.2, 0.3}, torch::kDouble);
+  out.loss_logit = torch::tensor({0.3, -2.0, 1.0}, torch::kDouble);
+  model::FitOptions o;  // default (non-zero) jitter and drop-ratio weights
+  ASSERT_GT(o.jitter_weight, 0.0);
+  ASSERT_GT(o.loss_weight, 0.0);
+  const model::Objective r = model::training_objective(out, t.labels, model::RouteNetConfig{}, o);
+  const double dm = (std::abs(0.003 - 0.002) / 0.002 + std::abs(0.0004 - 0.0005) / 0.0005) / 2;  // flow 1 unmeasured
+  EXPECT_NEAR(r.delay_mape.item<double>(), dm, 1e-12);
+  EXPECT_EQ(r.jitter.item<double>(), 0.0);
+  EXPECT_EQ(r.loss_bce.item<double>(), 0.0);
+  EXPECT_NEAR(r.total.item<double>(), dm, 1e-12);
+}
+
+TEST(LinkPathOccupancyScale, ClosedFormOnHandSample) {
+  net::Sample s = hand_sample();
+  // A fourth flow faster than its transmission time: implied occupancy 0, left out of the median.
+  net::PathFlow f = s.link_paths.flows[0];
+  f.avg_delay = 1e-6;  // < 8000 bits * 2 / 1e9 = 16 us
+  s.link_paths.flows.push_back(f);
+  const model::SampleTensors t = model::featurize(s, {.dtype = at::kDouble});
+  // f0: S = 2 / 1e9, s = (2 ms - 8000 S) / S; f1 unmeasured; f2: S = 1 / 8e10.
+  const double s0 = (0.002 - 8000 * 2e-9) / 2e-9, s2 = (0.0005 - 1000 / 8e10) * 8e10;
+  EXPECT_NEAR(model::label_occupancy_scale(t), 0.5 * (s0 + s2), 1e-6 * s2);
+  // Odd count: the middle value.
+  s.link_paths.flows.push_back(s.link_paths.flows[0]);
+  s.link_paths.flows.back().avg_delay = 0.004;
+  const double s4 = (0.004 - 8000 * 2e-9) / 2e-9;
+  EXPECT_NEAR(model::label_occupancy_scale(model::featurize(s, {.dtype = at::kDouble})), s4, 1e-6 * s4);
+  for (auto& fl : s.link_paths.flows) fl.avg_delay = -1;
+  EXPECT_EQ(model::label_occupancy_scale(model::featurize(s)), 0.0);  // no labels
+
+  // fit(): auto picks the labels for link-path training data, packet keeps the mean packet size.
+  torch::set_num_threads(1);
+  const std::vector<net::Sample> train{hand_sample()};
+  model::RouteNetConfig cfg;
+  cfg.iterations = 1;
+  cfg.path_dim = cfg.link_dim = cfg.queue_dim = 4;
+  model::FitOptions o;
+  o.epochs = 1;
+  model::Trainer tr(cfg);
+  model::FitReport rep = tr.fit(train, {}, o);
+  const double expected = model::label_occupancy_scale(model::featurize(train[0], {.dtype = at::kFloat}));
+  EXPECT_EQ(rep.occupancy_scale, model::OccupancyScale::labels);
+  EXPECT_EQ(rep.occupancy_scale_bits, expected);
+  EXPECT_EQ(tr.config().occupancy_scale, expected);
+  o.occupancy_scale = model::OccupancyScale::packet;
+  rep = tr.fit(train, {}, o);
+  EXPECT_EQ(rep.occupancy_scale, model::OccupancyScale::packet);
+  EXPECT_NEAR(tr.config().occupancy_scale, (8000.0 + 4000.0 + 1000.0) / 3, 1e-3);
+  EXPECT_EQ(model::parse_occupancy_scale("labels"), model::OccupancyScale::labels);
+  EXPECT_EQ(model::occupancy_scale_name(model::parse_occupancy_scale("auto")), "auto");
+  try {
+    (void)model::parse_occupancy_scale("median");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("expected 'auto', 'packet' or 'labels', got 'median'"), std::string::npos)
+        << e.what();
+  }
+}
+
+std::vector<net::Sample> real_lines(std::size_t count) {
+  const auto file = autoopt::testing::shared_dir() / "data" / "gnnet2023-real" / "mb" / "fold0.jsonl.gz";
+  std::vector<net::Sample> samples;
+  io::for_each_gnnet2023_sample(file, [&](std::size_t i, const net::Sample& s) {
+    if (i < count) samples.push_back(s);
+  });
+  return samples;
+}
+
+model::RouteNetConfig tiny_config() {
+  model::RouteNetConfig cfg;
+  cfg.iterations = 2;
+  cfg.path_dim = cfg.link_dim = cfg.queue_dim = 8;
+  cfg.readout_hidden = 8;
+  return cfg;
+}
+
+TEST(LinkPathReal, TrainsWithoutResultsAndLowersTrainingMape) {
+  AUTOOPT_REQUIRE_SHARED(autoopt::testing::shared_dir() / "data" / "gnnet2023-real" / "mb" / "fold0.jsonl.gz");
+  const std::vector<net::Sample> train = real_lines(4);
+  ASSERT_EQ(train.size(), 4u);
+  for (const auto& s : train) {
+    ASSERT_FALSE(s.results.has_value());
+    ASSERT_TRUE(model::has_labels(s));
+  }
+  torch::set_num_threads(1);
+  model::FitOptions o;  // default weights: the masks make the jitter and drop-ratio terms vanish
+  o.epochs = 6;
+  o.patience = 6;
+  o.batch_size = 2;
+  o.lr = 5e-3;
+  model::Trainer trainer(tiny_config());
+  const model::FitReport rep = trainer.fit(train, {}, o);
+  ASSERT_EQ(rep.epochs.size(), 6u);
+  EXPECT_EQ(rep.occupancy_scale, model::OccupancyScale::labels);
+  for (const auto& e : rep.epochs) {
+    EXPECT_TRUE(std::isfinite(e.train_loss)) << "epoch " << e.epoch;
+    EXPECT_NEAR(e.train_loss, e.train_delay_mape, 1e-6) << "only the delay term: epoch " << e.epoch;
+  }
+  const model::Metrics after = trainer.evaluate(train);
+  EXPECT_EQ(after.delay_mape, rep.best_val_delay_mape);
+  // The training-set MAPE (val_delay_mape without validation samples) after the last epoch is lower
+  // than after the first.
+  EXPECT_LT(rep.epochs.back().val_delay_mape, rep.epochs.front().val_delay_mape);
+  EXPECT_EQ(after.loss_paths, 0);  // drop ratio not measured
+  EXPECT_GT(after.delay_paths, 0);
+
+  // The old marking (an empty Results on link-path samples) trains the very same model.
+  std::vector<net::Sample> marked = train;
+  for (auto& s : marked) s.results.emplace();
+  model::Trainer again(tiny_config());
+  const model::FitReport rep2 = again.fit(marked, {}, o);
+  ASSERT_EQ(rep2.epochs.size(), rep.epochs.size());
+  for (std::size_t e = 0; e < rep.epochs.size(); ++e) {
+    EXPECT_EQ(rep2.epochs[e].train_loss, rep.epochs[e].train_loss) << "epoch " << e + 1;
+    EXPECT_EQ(rep2.epochs[e].val_delay_mape, rep.epochs[e].val_delay_mape) << "epoch " << e + 1;
+  }
+
+  // A link-path sample without any measured delay (and no Results) has no labels.
+  std::vector<net::Sample> unlabelled{train[0]};
+  for (auto& f : unlabelled[0].link_paths.flows) f.avg_delay = -1;
+  try {
+    (void)again.evaluate(unlabelled);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no flow of its link paths has a measured delay"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(LinkPathReal, FilterModelLossAndInfluence) {
+  AUTOOPT_REQUIRE_SHARED(autoopt::testing::shared_dir() / "data" / "gnnet2023-real" / "mb" / "fold0.jsonl.gz");
+  const std::vector<net::Sample> all = real_lines(6);
+  ASSERT_EQ(all.size(), 6u);
+  const std::vector<net::Sample> pool(all.begin(), all.begin() + 4), val(all.begin() + 4, all.end());
+  torch::set_num_threads(1);
+  model::FilterModelOptions fo;
+  fo.config = tiny_config();
+  fo.fit.epochs = 2;
+  fo.fit.patience = 2;
+  fo.fit.batch_size = 2;
+  fo.influence_steps = 2;
+  fo.influence_batch = 2;
+  model::RouteNetFilter filter(pool, val, {}, fo);
+  const std::vector<std::size_t> ids{0, 1, 2};
+  filter.train(ids);
+  const std::vector<std::size_t> all_ids{0, 1, 2, 3};
+  const std::vector<double> loss = filter.per_sample_loss(all_ids);
+  ASSERT_EQ(loss.size(), 4u);
+  const std::vector<double> direct = filter.trainer().per_sample_loss(pool);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_TRUE(std::isfinite(loss[i]) && loss[i] > 0) << "id " << i << ": " << loss[i];
+    EXPECT_EQ(loss[i], direct[i]) << "id " << i;
+  }
+  const double v = filter.validation_mape();
+  EXPECT_TRUE(std::isfinite(v) && v > 0) << v;
+  EXPECT_TRUE(std::isfinite(filter.influence(ids, 3)));
+  EXPECT_EQ(filter.trainer().evaluate(val).delay_mape, v);  // weights restored
+}
+
 TEST(LinkPathReal, FeaturizeTrainPredictFewLines) {
   const auto file = autoopt::testing::shared_dir() / "data" / "gnnet2023-real" / "mb" / "fold0.jsonl.gz";
   AUTOOPT_REQUIRE_SHARED(file);
@@ -245,7 +415,6 @@ TEST(LinkPathReal, FeaturizeTrainPredictFewLines) {
   torch::set_num_threads(1);
   std::vector<net::Sample> train(samples.begin(), samples.begin() + 4);
   const std::vector<net::Sample> test(samples.begin() + 4, samples.end());
-  for (auto& s : train) s.results.emplace();  // the trainer wants results; labels are in link_paths
   model::RouteNetConfig cfg;
   cfg.iterations = 2;
   cfg.path_dim = cfg.link_dim = cfg.queue_dim = 8;
@@ -253,8 +422,6 @@ TEST(LinkPathReal, FeaturizeTrainPredictFewLines) {
   model::FitOptions o;
   o.epochs = 2;
   o.batch_size = 2;
-  o.loss_weight = 0.0;
-  o.jitter_weight = 0.0;
   const model::FitReport rep = trainer.fit(train, {}, o);
   ASSERT_EQ(rep.epochs.size(), 2u);
   for (const auto& e : rep.epochs) {
