@@ -78,6 +78,14 @@ double exact_influence(FilterModel& model, std::span<const std::size_t> train_id
   return model.validation_mape() - baseline_mape;
 }
 
+std::vector<double> FilterModel::exact_influences(std::span<const std::size_t> train_ids,
+                                                  std::span<const std::size_t> candidates, double baseline_mape) {
+  std::vector<double> out;
+  out.reserve(candidates.size());
+  for (const std::size_t c : candidates) out.push_back(exact_influence(*this, train_ids, c, baseline_mape));
+  return out;
+}
+
 IncrementalResult run_incremental(std::span<const std::size_t> seeds, std::span<const std::size_t> pool,
                                   FilterModel& model, const IncrementalCallbacks& callbacks,
                                   const IncrementalOptions& options,
@@ -226,10 +234,14 @@ IncrementalResult run_incremental(std::span<const std::size_t> seeds, std::span<
       }
     }
     const bool retrained_for_influence = mode != InfluenceMode::fast && !hard_ok.empty();
-    if (mode != InfluenceMode::fast) {
-      for (std::size_t i = 0; i < hard_ok.size(); ++i) {
-        exact[i] = exact_influence(model, result.selected, hard_ok[i], base_mape);
-        if (!std::isfinite(exact[i])) throw Error("run_incremental: validation MAPE became non-finite");
+    if (mode != InfluenceMode::fast && !hard_ok.empty()) {
+      exact = model.exact_influences(result.selected, hard_ok, base_mape);
+      if (exact.size() != hard_ok.size()) {
+        throw Error("run_incremental: FilterModel::exact_influences returned " + std::to_string(exact.size()) +
+                    " values for " + std::to_string(hard_ok.size()) + " candidates");
+      }
+      for (const double v : exact) {
+        if (!std::isfinite(v)) throw Error("run_incremental: validation MAPE became non-finite");
       }
     }
     std::vector<std::size_t> hard_kept;

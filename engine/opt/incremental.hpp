@@ -38,6 +38,13 @@ class FilterModel {
   // must leave it trained on train_ids. The default is exact: it retrains with and without the
   // candidate. A model overrides it with a fast approximation (e.g. influence functions).
   virtual double influence(std::span<const std::size_t> train_ids, std::size_t candidate);
+
+  // Exact influence of each candidate against train_ids (eq. (9), one retraining with each candidate;
+  // baseline_mape = the MAPE of the model trained on train_ids). Afterwards the model's training is
+  // unspecified: the caller retrains. The default runs exact_influence() for each in turn; a model may
+  // spread the retrainings (e.g. over MPI ranks) as long as the values are the same.
+  virtual std::vector<double> exact_influences(std::span<const std::size_t> train_ids,
+                                               std::span<const std::size_t> candidates, double baseline_mape);
 };
 
 // Exact influence by retraining with the candidate: train(train_ids + candidate), then the validation

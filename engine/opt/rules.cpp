@@ -1,6 +1,7 @@
-// Expert rules on simulated samples (see rules.hpp).
+// Expert rules on simulated and link-path samples (see rules.hpp).
 #include "opt/rules.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -71,6 +72,68 @@ std::string link_name(const net::Topology& t, std::size_t l) {
   return "link " + std::to_string(t.links[l].src) + "->" + std::to_string(t.links[l].dst);
 }
 
+void check_long_paths(const LongPathRule& lp, const std::vector<std::size_t>& hops_per_path,
+                      std::vector<RuleFailure>& out) {
+  int count = 0;
+  std::size_t longest = 0;
+  for (const std::size_t hops : hops_per_path) {
+    longest = std::max(longest, hops);
+    if (hops >= static_cast<std::size_t>(lp.min_hops)) ++count;
+  }
+  if (count < lp.min_count) {
+    RuleFailure f;
+    f.rule = "long_paths";
+    f.value = count;
+    f.expected = ">= " + std::to_string(lp.min_count) + " path" + (lp.min_count == 1 ? "" : "s") + " of >= " +
+                 std::to_string(lp.min_hops) + " hops";
+    f.message = "long_paths: " + std::to_string(count) + " paths of >= " + std::to_string(lp.min_hops) +
+                " hops (longest " + std::to_string(longest) + "), expected " + f.expected;
+    out.push_back(std::move(f));
+  }
+}
+
+// Link-path samples (measured data): path_delay on the measured flow delays, link_utilization on the
+// offered load (sum of the traffic of the flows over a link / its capacity), long_paths on the flows'
+// link sequences; queue_utilization and port_occupancy are not measured and are skipped.
+std::vector<RuleFailure> check_link_path_rules(const net::Sample& sample, const ExpertRules& rules) {
+  std::vector<RuleFailure> out;
+  const auto& flows = sample.link_paths.flows;
+  const auto& links = sample.topology.links;
+  if (rules.path_delay) {
+    Extremes delay;
+    for (const auto& f : flows) {
+      if (f.avg_delay >= 0.0) delay.add(f.avg_delay, "flow " + f.name);
+    }
+    if (!delay.any) {
+      out.push_back({"results", 0.0, "measured delays",
+                     "results: sample " + std::to_string(sample.id) + " has no measured flow delay"});
+    }
+    check_range("path_delay", rules.path_delay, delay, out);
+  }
+  if (rules.link_utilization) {
+    std::vector<double> load(links.size(), 0.0);
+    for (const auto& f : flows) {
+      for (const int l : f.links) {
+        if (l >= 0 && static_cast<std::size_t>(l) < load.size()) load[static_cast<std::size_t>(l)] += f.traffic_bps;
+      }
+    }
+    Extremes lutil;
+    for (std::size_t l = 0; l < links.size(); ++l) {
+      if (links[l].bandwidth_bps > 0.0) lutil.add(load[l] / links[l].bandwidth_bps,
+                  "link " + std::to_string(l) + " (" + std::to_string(links[l].src) + "->" +
+                      std::to_string(links[l].dst) + ")");
+    }
+    check_range("link_utilization", rules.link_utilization, lutil, out);
+  }
+  if (rules.long_paths) {
+    std::vector<std::size_t> hops;
+    hops.reserve(flows.size());
+    for (const auto& f : flows) hops.push_back(f.links.size());
+    check_long_paths(*rules.long_paths, hops, out);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string Range::to_string() const {
@@ -119,6 +182,7 @@ ExpertRules ExpertRules::load(const std::filesystem::path& file) {
 
 std::vector<RuleFailure> check_rules(const net::Sample& sample, const ExpertRules& rules) {
   std::vector<RuleFailure> out;
+  if (!sample.link_paths.empty()) return check_link_path_rules(sample, rules);
   const bool needs_results = rules.path_delay || rules.queue_utilization || rules.link_utilization ||
                              rules.port_occupancy;
   if (needs_results && !sample.results) {
@@ -154,25 +218,11 @@ std::vector<RuleFailure> check_rules(const net::Sample& sample, const ExpertRule
     check_range("port_occupancy", rules.port_occupancy, occ, out);
   }
   if (rules.long_paths) {
-    const LongPathRule& lp = *rules.long_paths;
-    int count = 0;
-    std::size_t longest = 0;
+    std::vector<std::size_t> hops;
     for (const auto& path : sample.routing.paths) {
-      if (path.size() < 2) continue;
-      const std::size_t hops = path.size() - 1;
-      longest = std::max(longest, hops);
-      if (hops >= static_cast<std::size_t>(lp.min_hops)) ++count;
+      if (path.size() >= 2) hops.push_back(path.size() - 1);
     }
-    if (count < lp.min_count) {
-      RuleFailure f;
-      f.rule = "long_paths";
-      f.value = count;
-      f.expected = ">= " + std::to_string(lp.min_count) + " path" + (lp.min_count == 1 ? "" : "s") + " of >= " +
-                   std::to_string(lp.min_hops) + " hops";
-      f.message = "long_paths: " + std::to_string(count) + " paths of >= " + std::to_string(lp.min_hops) +
-                  " hops (longest " + std::to_string(longest) + "), expected " + f.expected;
-      out.push_back(std::move(f));
-    }
+    check_long_paths(*rules.long_paths, hops, out);
   }
   return out;
 }

@@ -9,6 +9,10 @@
 //   long_paths         at least `min_count` routed paths of >= `min_hops` hops
 // A range fails on its smallest or largest value: "link_utilization: max 1.37 outside [0, 1.2]
 // (link 3->5)". A "used" queue has utilization > 0 (unused queues are all zeros in linkUsage.txt).
+// Link-path samples (net::Sample::link_paths, measured data such as GNNet 2023): path_delay on the
+// measured mean delay of every flow (avg_delay >= 0; "flow <name>"), link_utilization on the offered
+// load (sum of traffic_bps of the flows over the link / its bandwidth), long_paths on each flow's link
+// count; queue_utilization and port_occupancy are not measured there and are skipped (not failed).
 // Batch rule: the share of samples whose score (e.g. model loss) is >= `hard_score` lies in [min, max].
 //
 // Rules file (configs/expert_rules.conf, engine/gen/config.hpp syntax): `<rule>.min`, `<rule>.max` for
@@ -70,8 +74,9 @@ struct RuleFailure {
   std::string message;   // "link_utilization: max 1.37 outside [0, 1.2] (link 3->5)"
 };
 
-// Every per-sample rule the sample breaks (empty: all pass). A sample without results fails rule
-// "results" (the ranges need a simulation); long_paths needs only the routing.
+// Every per-sample rule the sample breaks (empty: all pass). A routed sample without results fails
+// rule "results" (the ranges need a simulation); long_paths needs only the routing. A link-path sample
+// fails "results" only when path_delay is on and no flow has a measured delay.
 [[nodiscard]] std::vector<RuleFailure> check_rules(const net::Sample& sample, const ExpertRules& rules);
 
 // The batch rule over per-sample scores; nullopt when it passes or is not configured. An empty score

@@ -6,13 +6,17 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
+#include <numeric>
 #include <thread>
 
 #include "gen/indicators.hpp"
 #include "io/archive.hpp"
+#include "model/features.hpp"
 #include "model/filter_model.hpp"
 #include "net/error.hpp"
 #include "pipeline/pipeline.hpp"
+#include "pipeline/pool_service.hpp"
 #include "pipeline/stage2.hpp"
 
 namespace autoopt::pipeline {
@@ -24,16 +28,62 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 std::string pct(double v) {
+  if (!std::isfinite(v)) return "n/a";
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f%%", v * 100);
   return buf;
 }
 
+std::string fraction_text(double f) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", f);
+  return buf;
+}
+
+// Overall row of a table (the last one: EvaluationTable::rows() puts it there).
+const model::SizeRow& overall(const std::vector<model::SizeRow>& rows) {
+  if (rows.empty()) throw Error("autoopt optimize: an evaluation table without rows");
+  return rows.back();
+}
+
+double jitter_or_nan(const model::SizeRow& r) {
+  return r.jitter_paths > 0 ? r.jitter_mape : std::numeric_limits<double>::quiet_NaN();
+}
+
+// What a folder's results depend on besides the fractions: the settings and the data paths.
+std::string identity(const OptimizeOptions& o) {
+  std::error_code ec;
+  const auto abs = [&](const fs::path& p) { return p.empty() ? std::string() : fs::weakly_canonical(p, ec).string(); };
+  return o.settings.fingerprint() + "optimize_pool=" + abs(o.pool) + "\noptimize_val=" + abs(o.val) +
+         "\noptimize_test=" + abs(o.test) + "\n";
+}
+
+std::vector<model::SizeRow> read_rows(const StateFile& s) {
+  std::vector<model::SizeRow> rows;
+  for (const auto& line : s.all("row")) rows.push_back(parse_size_row(line));
+  return rows;
+}
+
 }  // namespace
 
+std::string fraction_folder(double fraction) {
+  std::string s = "f";  // appended: "f" + std::string trips GCC 12's -Wrestrict false positive
+  s += fraction_text(fraction);
+  return s;
+}
+
 OptimizeResult optimize_dataset(const OptimizeOptions& o) {
-  if (!(o.fraction > 0.0 && o.fraction <= 1.0)) {
-    throw Error("autoopt optimize: --fraction: expected a number in (0, 1], got " + std::to_string(o.fraction));
+  if (o.fractions.empty()) throw Error("autoopt optimize: --fraction: expected at least one fraction");
+  for (std::size_t i = 0; i < o.fractions.size(); ++i) {
+    const double f = o.fractions[i];
+    if (!(f > 0.0 && f <= 1.0)) {
+      throw Error("autoopt optimize: --fraction: expected numbers in (0, 1], got " + fraction_text(f));
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (fraction_folder(o.fractions[j]) == fraction_folder(f)) {
+        throw Error("autoopt optimize: --fraction: " + fraction_text(f) + " is given twice");
+      }
+    }
   }
   if (o.pool.empty()) throw Error("autoopt optimize: --pool is required");
   if (o.val.empty()) throw Error("autoopt optimize: --val is required");
@@ -54,134 +104,236 @@ OptimizeResult optimize_dataset(const OptimizeOptions& o) {
                                                         std::max(1, d.size));
   torch::set_num_threads(threads);
 
-  OptimizeResult result;
-  (void)on_rank0(d, [&] {
-    std::vector<StageTime> stages;
-    auto t0 = Clock::now();
-    const auto stage_done = [&](const std::string& name) {
-      stages.push_back({name, seconds_since(t0), false});
-      log("stage " + name + ": done in " + std::to_string(static_cast<int>(stages.back().seconds)) + " s");
-      t0 = Clock::now();
-    };
-    const std::vector<net::Sample> pool = load_dataset(o.pool, "--pool", o.progress);
-    const std::vector<net::Sample> val = load_dataset(o.val, "--val", o.progress);
-    const std::vector<net::Sample> test =
-        o.test.empty() ? std::vector<net::Sample>{} : load_dataset(o.test, "--test", o.progress);
-    for (std::size_t i = 0; i < pool.size(); ++i) {
-      if (!pool[i].results) {
-        throw Error("autoopt optimize: --pool: " + o.pool.string() + ": sample " + std::to_string(i) + " (" +
-                    pool[i].graph_name + ") has no results");
-      }
+  // Every rank: the pool and the validation subset (the service scores and retrains on them).
+  auto t0 = Clock::now();
+  const bool progress = o.progress && d.rank == 0;
+  const std::vector<net::Sample> pool = load_dataset(o.pool, "--pool", progress);
+  const std::vector<net::Sample> val = load_dataset(o.val, "--val", progress);
+  for (std::size_t i = 0; i < pool.size(); ++i) {
+    if (!model::has_labels(pool[i])) {
+      throw Error("autoopt optimize: --pool: " + o.pool.string() + ": sample " + std::to_string(i) + " (" +
+                  pool[i].graph_name + ") has no labels (no results, no measured delay)");
     }
-    const std::size_t n_max = std::max<std::size_t>(
-        1, static_cast<std::size_t>(std::llround(o.fraction * static_cast<double>(pool.size()))));
-    cfg.pool_size = pool.size();
-    cfg.n_max = n_max;
-    if (cfg.seed_clusters * cfg.seeds_per_cluster > n_max) {
-      throw Error("autoopt optimize: --fraction " + std::to_string(o.fraction) + " keeps " + std::to_string(n_max) +
-                  " of " + std::to_string(pool.size()) + " samples, fewer than the " +
+  }
+  std::vector<std::size_t> n_max(o.fractions.size());
+  for (std::size_t k = 0; k < o.fractions.size(); ++k) {
+    n_max[k] = std::max<std::size_t>(
+        1, static_cast<std::size_t>(std::llround(o.fractions[k] * static_cast<double>(pool.size()))));
+    if (cfg.seed_clusters * cfg.seeds_per_cluster > n_max[k]) {
+      throw Error("autoopt optimize: --fraction " + fraction_text(o.fractions[k]) + " keeps " +
+                  std::to_string(n_max[k]) + " of " + std::to_string(pool.size()) + " samples, fewer than the " +
                   std::to_string(cfg.seed_clusters * cfg.seeds_per_cluster) +
                   " seeds (seed_clusters x seeds_per_cluster); raise --fraction or lower the seeds");
     }
-    result.pool_size = pool.size();
-    result.n_max = n_max;
-    const std::vector<net::Sample> val_sub = smallest_subset(val, cfg.val_subset);
+  }
+  cfg.pool_size = pool.size();
+  const std::vector<net::Sample> val_sub = smallest_subset(val, cfg.val_subset);
+  const ModelSettings models = model_settings(cfg);
+  const double load_seconds = seconds_since(t0);
+
+  OptimizeResult result;
+  result.pool_size = pool.size();
+  (void)run_with_pool_service(d, pool, val_sub, filter_options(models), [&](PoolService& service) {
+    const std::vector<net::Sample> test =
+        o.test.empty() ? std::vector<net::Sample>{} : load_dataset(o.test, "--test", o.progress);
     const std::vector<net::Sample> test_sub = smallest_subset(test, cfg.val_subset);
     const std::vector<net::Sample>& eval = test.empty() ? val : test;
-    const ModelSettings models = model_settings(cfg);
-    const Stage2Settings s2 = stage2_settings(cfg);
     fs::create_directories(o.out);
-    stage_done("load");
-
-    std::vector<MethodResult> methods;
-    const auto finish_method = [&](const std::string& name, const std::string& description, TrainedModel& m,
-                                   std::size_t samples) {
-      m.trainer.save(o.out / "models" / name / "model");
-      const model::EvaluationTable table = evaluate_model(m.trainer, eval, "evaluate " + name, o.progress);
-      io::write_file_atomic(o.out / "models" / name / "table.csv", table.to_csv());
-      methods.push_back({name, description, samples, m.seconds, table.rows()});
-      log(name + ": delay MAPE " + pct(table.rows().back().delay_mape) + ", jitter MAPE " +
-          pct(table.rows().back().jitter_mape));
-    };
-
-    // The model on the whole pool: a method of its own and the feature extractor.
-    log("all-pool: training on " + std::to_string(pool.size()) + " samples");
-    TrainedModel all = train_model(pool, val_sub, models, models.fit.epochs);
-    const std::vector<float> emb = model::embed_pool(all.trainer, pool);
-    const std::size_t dim = emb.size() / pool.size();
-    stage_done("all-pool model");
-
-    const SeedResult seeds = select_seed_set(pool, emb, dim, s2);
-    log("seeds: " + std::to_string(seeds.seeds.size()) + " (" + std::to_string(seeds.replacements.size()) +
-        " replaced by the expert rules)");
-    stage_done("seeds");
-
-    std::vector<opt::IterationLog> rows;
-    const auto ti = Clock::now();
-    const IncrementalOutcome inc = run_incremental_stage(pool, val_sub, test_sub, seeds.seeds, emb, dim, s2, models,
-                                                         [&](const opt::IterationLog& row) {
-                                                           rows.push_back(row);
-                                                           log(iteration_line(row, n_max, seconds_since(ti)));
-                                                           io::write_file_atomic(o.out / "table2.csv",
-                                                                                 iterations_csv(rows));
-                                                         });
-    result.selected = inc.result.selected;
-    std::string csv = "position,sample_id,graph,nodes\n";
-    for (std::size_t i : result.selected) {
-      csv += std::to_string(i) + "," + std::to_string(pool[i].id) + "," + pool[i].graph_name + "," +
-             std::to_string(pool[i].num_nodes()) + "\n";
+    const fs::path id_file = o.out / "optimize.txt";
+    const std::string id = identity(o);
+    if (fs::exists(id_file)) {
+      if (io::read_file(id_file) != id) {
+        throw Error("autoopt optimize: --out: " + o.out.string() + " holds results made with other settings or data (" +
+                    id_file.string() + "); use another --out or remove it");
+      }
+    } else {
+      io::write_file_atomic(id_file, id);
     }
-    io::write_file_atomic(o.out / "selected.csv", csv);
-    io::write_file_atomic(o.out / "table2.csv", iterations_csv(inc.result.log));
-    stage_done("incremental");
 
-    const std::vector<net::Sample> chosen = pick(pool, result.selected);
-    TrainedModel fin = train_model(chosen, val_sub, models, models.fit.epochs);
-    finish_method("autoopt",
-                  "AutoOPT: " + std::to_string(result.selected.size()) + " of " + std::to_string(pool.size()) +
-                      " samples (fraction " + std::to_string(o.fraction) + ") by seed selection + incremental optimization",
-                  fin, chosen.size());
-    finish_method("all-pool", "all " + std::to_string(pool.size()) + " samples of the pool", all, pool.size());
-    const auto rnd_ids = random_selection(pool.size(), result.selected.size(), cfg.seed);
-    const std::vector<net::Sample> rnd = pick(pool, rnd_ids);
-    TrainedModel rm = train_model(rnd, val_sub, models, models.fit.epochs);
-    finish_method("random", std::to_string(rnd.size()) + " samples drawn uniformly at random (seed " +
-                                std::to_string(cfg.seed) + ")",
-                  rm, rnd.size());
-    stage_done("final models + evaluation");
-
-    const double a = methods[0].table.back().delay_mape, b = methods[1].table.back().delay_mape;
-    result.delay_mape_lost = a - b;
-    result.jitter_mape_lost = methods[0].table.back().jitter_mape - methods[1].table.back().jitter_mape;
-    result.random_delay_mape_lost = methods[2].table.back().delay_mape - b;
-
-    RunReportInput& in = result.report;
-    in.title = "autoopt optimize: " + o.pool.string() + ", fraction " + std::to_string(o.fraction);
-    in.preset = cfg.name;
-    in.command_line = o.command_line;
-    in.evaluation_set = (o.test.empty() ? "validation set " + o.val.string() : "test set " + o.test.string());
-    in.methods = methods;
-    in.iterations = inc.result.log;
-    in.influence_agreement = inc.result.agreement;
-    in.pool_size = pool.size();
-    in.seed_count = seeds.seeds.size();
-    in.seed_replacements = seeds.replacements;
-    in.ood_dropped = inc.dropped;
-    in.candidates = gen::collect_indicators(pool);
-    in.selected = gen::collect_indicators(chosen);
-    in.validation = gen::collect_indicators(val);
-    in.stages = stages;
-    if (o.write_report) (void)write_run_report(o.out / "report", in);
-
-    std::string summary = "pool " + std::to_string(pool.size()) + " samples, fraction " + std::to_string(o.fraction) +
-                          " -> " + std::to_string(result.selected.size()) + " selected\n";
-    for (const auto& m : methods) {
-      summary += m.name + ": delay MAPE " + pct(m.table.back().delay_mape) + ", jitter MAPE " +
-                 pct(m.table.back().jitter_mape) + " (" + std::to_string(m.train_samples) + " training samples)\n";
+    // The model on the whole pool: a method of its own and the feature extractor; trained once.
+    const fs::path all_dir = o.out / "models" / "all-pool";
+    MethodResult all_method{"all-pool", "all " + std::to_string(pool.size()) + " samples of the pool", pool.size(),
+                            0.0, {}};
+    double all_stage_seconds = 0.0;
+    std::optional<model::Trainer> all_trainer;
+    if (fs::is_regular_file(all_dir / "state.txt") && fs::is_directory(all_dir / "model")) {
+      const StateFile st = StateFile::read(all_dir / "state.txt");
+      all_method.train_seconds = st.number("train_seconds");
+      all_method.table = read_rows(st);
+      all_trainer.emplace(model::Trainer::load(all_dir / "model"));
+      result.all_pool_resumed = true;
+      log("all-pool: model of an earlier call reused (" + (all_dir / "model").string() + "): delay MAPE " +
+          pct(overall(all_method.table).delay_mape));
+    } else {
+      t0 = Clock::now();
+      log("all-pool: training on " + std::to_string(pool.size()) + " samples");
+      TrainedModel all = train_model(pool, val_sub, models, models.fit.epochs);
+      all.trainer.save(all_dir / "model");
+      const model::EvaluationTable table = evaluate_model(all.trainer, eval, "evaluate all-pool", o.progress);
+      io::write_file_atomic(all_dir / "table.csv", table.to_csv());
+      all_method.train_seconds = all.seconds;
+      all_method.table = table.rows();
+      StateFile st;
+      st.add_double("train_seconds", all.seconds);
+      for (const auto& r : all_method.table) st.add("row", size_row_line(r));
+      st.write(all_dir / "state.txt");
+      all_trainer.emplace(std::move(all.trainer));
+      all_stage_seconds = seconds_since(t0);
+      log("all-pool: delay MAPE " + pct(overall(all_method.table).delay_mape) + ", jitter MAPE " +
+          pct(jitter_or_nan(overall(all_method.table))));
     }
-    summary += "accuracy lost by AutoOPT (delay MAPE vs all-pool): " + pct(result.delay_mape_lost) +
-               " points; by random selection: " + pct(result.random_delay_mape_lost) + " points\n";
-    io::write_file_atomic(o.out / "summary.txt", summary);
+    // Embeddings by the service (shared among the ranks; the same from a saved or a fresh model).
+    t0 = Clock::now();
+    service.set_model(*all_trainer);
+    std::vector<std::size_t> everyone(pool.size());
+    std::iota(everyone.begin(), everyone.end(), std::size_t{0});
+    std::size_t dim = 0;
+    const std::vector<float> emb = service.embed(everyone, dim);
+    const double embed_seconds = seconds_since(t0);
+    const gen::IndicatorSet pool_indicators = gen::collect_indicators(pool);
+    const gen::IndicatorSet val_indicators = gen::collect_indicators(val);
+
+    for (std::size_t k = 0; k < o.fractions.size(); ++k) {
+      const double fraction = o.fractions[k];
+      FractionResult fr;
+      fr.fraction = fraction;
+      fr.dir = o.out / fraction_folder(fraction);
+      fr.n_max = n_max[k];
+      if (fs::is_regular_file(fr.dir / "summary.txt") && fs::is_regular_file(fr.dir / "result.txt")) {
+        const StateFile st = StateFile::read(fr.dir / "result.txt");
+        fr.resumed = true;
+        fr.selected = st.ids("selected");
+        fr.autoopt_delay_mape = st.number("autoopt_delay_mape");
+        fr.random_delay_mape = st.number("random_delay_mape");
+        fr.all_pool_delay_mape = st.number("all_pool_delay_mape");
+        fr.delay_mape_lost = st.number("delay_mape_lost");
+        fr.jitter_mape_lost = st.number("jitter_mape_lost");
+        fr.random_delay_mape_lost = st.number("random_delay_mape_lost");
+        log("fraction " + fraction_text(fraction) + ": done by an earlier call (" + fr.dir.string() + "), skipped");
+        result.fractions.push_back(std::move(fr));
+        continue;
+      }
+      log("== fraction " + fraction_text(fraction) + ": keep " + std::to_string(fr.n_max) + " of " +
+          std::to_string(pool.size()));
+      fs::create_directories(fr.dir);
+      RunConfig fcfg = cfg;
+      fcfg.n_max = fr.n_max;
+      const Stage2Settings s2 = stage2_settings(fcfg);
+      std::vector<StageTime> stages = {{"load", load_seconds, false},
+                                       {"all-pool model", all_stage_seconds, result.all_pool_resumed},
+                                       {"embeddings", embed_seconds, false}};
+      t0 = Clock::now();
+      const auto stage_done = [&](const std::string& name) {
+        stages.push_back({name, seconds_since(t0), false});
+        log("stage " + name + ": done in " + std::to_string(static_cast<int>(stages.back().seconds)) + " s");
+        t0 = Clock::now();
+      };
+
+      const SeedResult seeds = select_seed_set(pool, emb, dim, s2);
+      log("seeds: " + std::to_string(seeds.seeds.size()) + " (" + std::to_string(seeds.replacements.size()) +
+          " replaced by the expert rules)");
+      stage_done("seeds");
+
+      std::vector<opt::IterationLog> rows;
+      const auto ti = Clock::now();
+      const IncrementalOutcome inc = run_incremental_stage(
+          pool, val_sub, test_sub, seeds.seeds, emb, dim, s2, models,
+          [&](const opt::IterationLog& row) {
+            rows.push_back(row);
+            log(iteration_line(row, fr.n_max, seconds_since(ti)));
+            io::write_file_atomic(fr.dir / "table2.csv", iterations_csv(rows));
+          },
+          &service);
+      fr.selected = inc.result.selected;
+      std::string csv = "position,sample_id,graph,nodes\n";
+      for (std::size_t i : fr.selected) {
+        csv += std::to_string(i) + "," + std::to_string(pool[i].id) + "," + pool[i].graph_name + "," +
+               std::to_string(pool[i].num_nodes()) + "\n";
+      }
+      io::write_file_atomic(fr.dir / "selected.csv", csv);
+      io::write_file_atomic(fr.dir / "table2.csv", iterations_csv(inc.result.log));
+      stage_done("incremental");
+
+      std::vector<MethodResult> methods;
+      const auto finish_method = [&](const std::string& name, const std::string& description, TrainedModel& m,
+                                     std::size_t samples) {
+        m.trainer.save(fr.dir / "models" / name / "model");
+        const model::EvaluationTable table = evaluate_model(m.trainer, eval, "evaluate " + name, o.progress);
+        io::write_file_atomic(fr.dir / "models" / name / "table.csv", table.to_csv());
+        methods.push_back({name, description, samples, m.seconds, table.rows()});
+        log(name + ": delay MAPE " + pct(overall(table.rows()).delay_mape) + ", jitter MAPE " +
+            pct(jitter_or_nan(overall(table.rows()))));
+      };
+      const std::vector<net::Sample> chosen = pick(pool, fr.selected);
+      TrainedModel fin = train_model(chosen, val_sub, models, models.fit.epochs);
+      finish_method("autoopt",
+                    "AutoOPT: " + std::to_string(fr.selected.size()) + " of " + std::to_string(pool.size()) +
+                        " samples (fraction " + fraction_text(fraction) +
+                        ") by seed selection + incremental optimization",
+                    fin, chosen.size());
+      methods.push_back(all_method);
+      const auto rnd_ids = random_selection(pool.size(), fr.selected.size(), cfg.seed);
+      const std::vector<net::Sample> rnd = pick(pool, rnd_ids);
+      TrainedModel rm = train_model(rnd, val_sub, models, models.fit.epochs);
+      finish_method("random", std::to_string(rnd.size()) + " samples drawn uniformly at random (seed " +
+                                  std::to_string(cfg.seed) + ")",
+                    rm, rnd.size());
+      stage_done("final models + evaluation");
+
+      const model::SizeRow& a = overall(methods[0].table);
+      const model::SizeRow& b = overall(methods[1].table);
+      const model::SizeRow& r = overall(methods[2].table);
+      fr.autoopt_delay_mape = a.delay_mape;
+      fr.all_pool_delay_mape = b.delay_mape;
+      fr.random_delay_mape = r.delay_mape;
+      fr.delay_mape_lost = a.delay_mape - b.delay_mape;
+      fr.jitter_mape_lost = jitter_or_nan(a) - jitter_or_nan(b);
+      fr.random_delay_mape_lost = r.delay_mape - b.delay_mape;
+
+      RunReportInput& in = fr.report;
+      in.title = "autoopt optimize: " + o.pool.string() + ", fraction " + fraction_text(fraction);
+      in.preset = cfg.name;
+      in.command_line = o.command_line;
+      in.evaluation_set = (o.test.empty() ? "validation set " + o.val.string() : "test set " + o.test.string());
+      in.methods = methods;
+      in.iterations = inc.result.log;
+      in.influence_agreement = inc.result.agreement;
+      in.pool_size = pool.size();
+      in.seed_count = seeds.seeds.size();
+      in.seed_replacements = seeds.replacements;
+      in.ood_dropped = inc.dropped;
+      in.candidates = pool_indicators;
+      in.selected = gen::collect_indicators(chosen);
+      in.validation = val_indicators;
+      in.stages = stages;
+      if (o.write_report) (void)write_run_report(fr.dir / "report", in);
+
+      StateFile st;
+      st.add_double("fraction", fraction);
+      st.add("n_max", std::to_string(fr.n_max));
+      st.add("pool_size", std::to_string(pool.size()));
+      st.add_ids("selected", fr.selected);
+      st.add_double("autoopt_delay_mape", fr.autoopt_delay_mape);
+      st.add_double("random_delay_mape", fr.random_delay_mape);
+      st.add_double("all_pool_delay_mape", fr.all_pool_delay_mape);
+      st.add_double("delay_mape_lost", fr.delay_mape_lost);
+      st.add_double("jitter_mape_lost", fr.jitter_mape_lost);
+      st.add_double("random_delay_mape_lost", fr.random_delay_mape_lost);
+      st.add("dropped", std::to_string(inc.dropped.size()));
+      st.write(fr.dir / "result.txt");
+
+      std::string summary = "pool " + std::to_string(pool.size()) + " samples, fraction " + fraction_text(fraction) +
+                            " -> " + std::to_string(fr.selected.size()) + " selected\n";
+      for (const auto& m : methods) {
+        summary += m.name + ": delay MAPE " + pct(overall(m.table).delay_mape) + ", jitter MAPE " +
+                   pct(jitter_or_nan(overall(m.table))) + " (" + std::to_string(m.train_samples) +
+                   " training samples)\n";
+      }
+      summary += "accuracy lost by AutoOPT (delay MAPE vs all-pool): " + pct(fr.delay_mape_lost) +
+                 " points; by random selection: " + pct(fr.random_delay_mape_lost) + " points\n";
+      io::write_file_atomic(fr.dir / "summary.txt", summary);
+      result.fractions.push_back(std::move(fr));
+    }
     return std::string();
   });
   return result;

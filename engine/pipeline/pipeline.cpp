@@ -17,6 +17,7 @@
 #include "io/archive.hpp"
 #include "model/filter_model.hpp"
 #include "net/error.hpp"
+#include "pipeline/pool_service.hpp"
 #include "pipeline/stage2.hpp"
 #include "run/generate_job.hpp"
 
@@ -298,7 +299,7 @@ RunResult run_pipeline(const RunConfig& cfg, const RunOptions& opt) {
     log("stage " + name + ": done in " + fmt("%.1f", std::strtod(sec.c_str(), nullptr)) + " s");
   };
 
-  // Rank 0's data, loaded when first needed.
+  // The data, loaded when first needed (on rank 0; on every rank for the incremental stage).
   std::optional<std::vector<net::Sample>> pool_cache, dval_cache, test_cache, val_sub_cache, test_sub_cache;
   const auto pool = [&]() -> const std::vector<net::Sample>& {
     if (!pool_cache) pool_cache = load_generated(run / "pool");
@@ -394,18 +395,23 @@ RunResult run_pipeline(const RunConfig& cfg, const RunOptions& opt) {
   });
 
   // Stage 2c: incremental optimization (Algorithm 2), Table II.
-  run_stage("incremental", false, [&] {
+  // Collective: every rank loads the pool and the validation subset and serves rank 0's scoring
+  // requests (per-sample losses, exact influence retrainings; pipeline/pool_service.hpp).
+  run_stage("incremental", true, [&] {
+   (void)run_with_pool_service(d, pool(), val_sub(), filter_options(models), [&](PoolService& service) {
     std::size_t dim = 0;
     const std::vector<float> emb = embeddings(dim);
     const std::vector<std::size_t> seeds = StateFile::read(st2 / "seeds.txt").ids("seeds");
     std::vector<opt::IterationLog> rows;
     const auto t0 = Clock::now();
     const IncrementalOutcome out = run_incremental_stage(
-        pool(), val_sub(), test_sub(), seeds, emb, dim, s2, models, [&](const opt::IterationLog& row) {
+        pool(), val_sub(), test_sub(), seeds, emb, dim, s2, models,
+        [&](const opt::IterationLog& row) {
           rows.push_back(row);
           log(iteration_line(row, cfg.n_max, seconds_since(t0)));
           io::write_file_atomic(st2 / "table2.csv", iterations_csv(rows));
-        });
+        },
+        &service);
     StateFile f;
     f.add_ids("selected", out.result.selected);
     f.add_ids("rejected", out.result.rejected);
@@ -420,6 +426,8 @@ RunResult run_pipeline(const RunConfig& cfg, const RunOptions& opt) {
     f.write(st2 / "selection.txt");
     io::write_file_atomic(st2 / "table2.csv", iterations_csv(out.result.log));
     log("incremental: " + std::to_string(out.result.selected.size()) + " selected (" + out.result.stop_reason + ")");
+    return std::string();
+   });
   });
 
   // The final model of a method: same settings for every method.

@@ -45,6 +45,17 @@ std::string general(double v) {
 
 std::string pct(double fraction) { return fixed(fraction * 100.0, 2); }
 
+// Jitter MAPE and loss MAE of a row, NaN (shown "n/a", empty in CSV, null in JSON) where the row has
+// paths but none with that label: link-path data (GNNet 2023) measures the delay only.
+double jitter_of(const model::SizeRow* r) {
+  if (r == nullptr || (r->paths > 0 && r->jitter_paths == 0)) return std::numeric_limits<double>::quiet_NaN();
+  return r->jitter_mape;
+}
+double loss_of(const model::SizeRow* r) {
+  if (r == nullptr || (r->paths > 0 && r->loss_paths == 0)) return std::numeric_limits<double>::quiet_NaN();
+  return r->loss_mae;
+}
+
 // Shortest round-trip text; NaN/inf -> "" (CSV).
 std::string csv_num(double v) {
   if (!std::isfinite(v)) return "";
@@ -180,8 +191,8 @@ std::string html_list(const std::string& what, const std::vector<std::string>& l
 std::string method_summary(const MethodResult& m) {
   const model::SizeRow* o = overall_row(m);
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  return "delay MAPE " + pct(o ? o->delay_mape : nan) + " %, jitter MAPE " + pct(o ? o->jitter_mape : nan) +
-         " %, loss MAE " + general(o ? o->loss_mae : nan);
+  return "delay MAPE " + pct(o ? o->delay_mape : nan) + " %, jitter MAPE " + pct(jitter_of(o)) +
+         " %, loss MAE " + general(loss_of(o));
 }
 
 std::string html_header(const RunReportInput& in) {
@@ -228,7 +239,7 @@ std::string html_table1(const RunReportInput& in) {
     std::string out = std::string("<tr class=\"") + cls + "\">" + td(label) + td(samples);
     for (const MethodResult& m : in.methods) {
       const model::SizeRow* r = pick(m);
-      out += td(pct(r ? r->delay_mape : nan)) + td(pct(r ? r->jitter_mape : nan)) + td(general(r ? r->loss_mae : nan));
+      out += td(pct(r ? r->delay_mape : nan)) + td(pct(jitter_of(r))) + td(general(loss_of(r)));
     }
     return out + "</tr>\n";
   };
@@ -253,7 +264,7 @@ std::string html_table1(const RunReportInput& in) {
       d.x.push_back(r.nodes);
       d.y.push_back(r.delay_mape * 100.0);
       j.x.push_back(r.nodes);
-      j.y.push_back(r.jitter_mape * 100.0);
+      j.y.push_back(jitter_of(&r) * 100.0);
     }
     delay.push_back(std::move(d));
     jitter.push_back(std::move(j));
@@ -425,8 +436,8 @@ std::string json_size_row(const model::SizeRow& r) {
   return "{\"nodes\":" + std::to_string(r.nodes) + ",\"overall\":" + json_bool(r.nodes == 0) +
          ",\"samples\":" + std::to_string(r.samples) + ",\"paths\":" + std::to_string(r.paths) +
          ",\"delay_paths\":" + std::to_string(r.delay_paths) + ",\"jitter_paths\":" + std::to_string(r.jitter_paths) +
-         ",\"delay_mape\":" + json_num(r.delay_mape) + ",\"jitter_mape\":" + json_num(r.jitter_mape) +
-         ",\"loss_mae\":" + json_num(r.loss_mae) + "}";
+         ",\"delay_mape\":" + json_num(r.delay_mape) + ",\"jitter_mape\":" + json_num(jitter_of(&r)) +
+         ",\"loss_mae\":" + json_num(loss_of(&r)) + "}";
 }
 
 std::string json_stats(const gen::ValueStats& s) {
@@ -548,7 +559,7 @@ std::string table1_csv(const RunReportInput& in) {
         if ((r.nodes == 0) != overall) continue;
         out += csv_field(m.name) + ',' + (overall ? std::string("all") : std::to_string(r.nodes)) + ',' +
                std::to_string(r.samples) + ',' + std::to_string(r.paths) + ',' + csv_num(r.delay_mape * 100.0) + ',' +
-               csv_num(r.jitter_mape * 100.0) + ',' + csv_num(r.loss_mae) + '\n';
+               csv_num(jitter_of(&r) * 100.0) + ',' + csv_num(loss_of(&r)) + '\n';
       }
     }
   }
@@ -587,8 +598,8 @@ std::string run_report_text(const RunReportInput& in) {
       std::string l = pad(label, 8);
       for (const MethodResult& m : in.methods) {
         const model::SizeRow* r = pick(m);
-        l += "  " + pad(pct(r ? r->delay_mape : nan), 8) + pad(pct(r ? r->jitter_mape : nan), 8) +
-             pad(general(r ? r->loss_mae : nan), 12);
+        l += "  " + pad(pct(r ? r->delay_mape : nan), 8) + pad(pct(jitter_of(r)), 8) +
+             pad(general(loss_of(r)), 12);
       }
       return l + '\n';
     };

@@ -13,10 +13,12 @@
 #include "gen/random.hpp"
 #include "io/archive.hpp"
 #include "io/convert.hpp"
+#include "io/gnnet2023.hpp"
 #include "io/h5store.hpp"
 #include "net/error.hpp"
 #include "opt/cluster.hpp"
 #include "opt/seed_select.hpp"
+#include "pipeline/pool_service.hpp"
 #include "run/progress.hpp"
 
 namespace autoopt::pipeline {
@@ -65,6 +67,11 @@ std::string sample_name(const net::Sample& s) { return "cand-" + std::to_string(
 std::vector<net::Sample> load_dataset(const fs::path& path, const std::string& what, bool progress) {
   if (std::error_code ec; !fs::exists(path, ec)) throw Error(what + ": " + path.string() + ": no such file or folder");
   std::vector<net::Sample> out;
+  if (io::is_gnnet2023_path(path)) {  // GNNet 2023 JSON lines (a file or a folder of them)
+    (void)io::for_each_gnnet2023_sample(path, [&](std::size_t, const net::Sample& s) { out.push_back(s); });
+    if (out.empty()) throw Error(what + ": " + path.string() + ": no samples");
+    return out;
+  }
   std::unique_ptr<run::Progress> p;
   io::for_each_sample(
       path, {},
@@ -200,20 +207,28 @@ SeedResult select_seed_set(std::span<const net::Sample> pool, std::span<const fl
   return out;
 }
 
-IncrementalOutcome run_incremental_stage(std::span<const net::Sample> pool, std::span<const net::Sample> val,
-                                         std::span<const net::Sample> test, std::span<const std::size_t> seeds,
-                                         std::span<const float> embeddings, std::size_t dim,
-                                         const Stage2Settings& settings, const ModelSettings& models,
-                                         const std::function<void(const opt::IterationLog&)>& on_iteration) {
-  if (dim == 0 || embeddings.size() != pool.size() * dim) {
-    throw Error("incremental optimization: embeddings do not match the pool");
-  }
+model::FilterModelOptions filter_options(const ModelSettings& models) {
   model::FilterModelOptions fo;
   fo.config = models.config;
   fo.fit = models.fit;
   fo.fit.epochs = models.filter_epochs;
   fo.fit.patience = std::max(1, std::min(models.fit.patience, models.filter_epochs));
-  model::RouteNetFilter filter(pool, val, test, fo);
+  return fo;
+}
+
+IncrementalOutcome run_incremental_stage(std::span<const net::Sample> pool, std::span<const net::Sample> val,
+                                         std::span<const net::Sample> test, std::span<const std::size_t> seeds,
+                                         std::span<const float> embeddings, std::size_t dim,
+                                         const Stage2Settings& settings, const ModelSettings& models,
+                                         const std::function<void(const opt::IterationLog&)>& on_iteration,
+                                         PoolService* service) {
+  if (dim == 0 || embeddings.size() != pool.size() * dim) {
+    throw Error("incremental optimization: embeddings do not match the pool");
+  }
+  model::RouteNetFilter filter(pool, val, test, filter_options(models));
+  std::optional<SharedFilter> shared;
+  if (service) shared.emplace(filter, *service);
+  opt::FilterModel& fm = shared ? static_cast<opt::FilterModel&>(*shared) : filter;
 
   std::vector<std::string> failures;  // rule failures seen by verify, by id
   const opt::KnnIndex index(embeddings, dim);
@@ -249,7 +264,7 @@ IncrementalOutcome run_incremental_stage(std::span<const net::Sample> pool, std:
     if (!seed_set.contains(i)) rest.push_back(i);
   }
   IncrementalOutcome out;
-  out.result = opt::run_incremental(seeds, rest, filter, cb, settings.incremental, on_iteration);
+  out.result = opt::run_incremental(seeds, rest, fm, cb, settings.incremental, on_iteration);
   // Everything dropped for good: rule failures (with the reason) and influence drops.
   for (const auto& f : failures) out.dropped.push_back(f);
   for (std::size_t id : out.result.rejected) {

@@ -27,7 +27,8 @@ namespace autoopt::pipeline {
 
 // ---- data -------------------------------------------------------------------------------------
 
-// Every sample of a dataset (GNNet folder, HDF5 store or .h5 shard) in the dataset's order. Throws
+// Every sample of a dataset (GNNet folder, HDF5 store, .h5 shard, or GNNet 2023 .jsonl(.gz) file or
+// folder of them) in the dataset's order. Throws
 // autoopt::Error naming `what` (e.g. "--val") when the path is missing, no dataset or empty.
 [[nodiscard]] std::vector<net::Sample> load_dataset(const std::filesystem::path& path, const std::string& what,
                                                     bool progress);
@@ -58,7 +59,7 @@ struct TrainedModel {
 [[nodiscard]] TrainedModel train_model(std::span<const net::Sample> train, std::span<const net::Sample> val,
                                        const ModelSettings& settings, int epochs);
 
-// Table I of a model on `data` (samples with results): one forward pass per sample, per size then
+// Table I of a model on `data` (samples with labels: results, or measured link-path delays): one forward pass per sample, per size then
 // overall (EvaluationTable::rows()). `label` names the progress lines.
 [[nodiscard]] model::EvaluationTable evaluate_model(model::Trainer& trainer, std::span<const net::Sample> data,
                                                     const std::string& label, bool progress);
@@ -82,17 +83,25 @@ struct SeedResult {
 [[nodiscard]] SeedResult select_seed_set(std::span<const net::Sample> pool, std::span<const float> embeddings,
                                          std::size_t dim, const Stage2Settings& settings);
 
+class PoolService;  // pipeline/pool_service.hpp
+
+// The filter model's options (architecture, few-epoch training) from the model settings.
+[[nodiscard]] model::FilterModelOptions filter_options(const ModelSettings& models);
+
 struct IncrementalOutcome {
   opt::IncrementalResult result;
   std::vector<std::string> dropped;  // one line per sample dropped for good (rules, influence)
 };
 // Algorithm 2 from the seeds over the rest of the pool, with RouteNetFilter (validation: `val`, test:
 // `test`, may be empty) and nearest neighbours in embedding space. on_iteration sees each Table II row.
+// With a `service` (rank 0 of run_with_pool_service, built over the same pool and `val` with
+// filter_options(models)), the per-sample losses of the pool and the exact influence retrainings are
+// shared among the ranks; the selection is the same with or without it, whatever the number of ranks.
 [[nodiscard]] IncrementalOutcome run_incremental_stage(
     std::span<const net::Sample> pool, std::span<const net::Sample> val, std::span<const net::Sample> test,
     std::span<const std::size_t> seeds, std::span<const float> embeddings, std::size_t dim,
     const Stage2Settings& settings, const ModelSettings& models,
-    const std::function<void(const opt::IterationLog&)>& on_iteration);
+    const std::function<void(const opt::IterationLog&)>& on_iteration, PoolService* service = nullptr);
 
 // One terminal line per Table II row ("iter 2: |D_tra| 12/16 (+3 easy, +2 hard) val MAPE 8.31% ...").
 [[nodiscard]] std::string iteration_line(const opt::IterationLog& row, std::size_t n_max, double elapsed_s);

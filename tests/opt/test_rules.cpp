@@ -1,14 +1,18 @@
 // Expert rules (opt/rules.hpp): each rule on a hand-built simulated sample, the batch balance rule,
-// the rules file (configs/expert_rules.conf) and its errors, and the rules on a real GNNet sample.
+// the rules file (configs/expert_rules.conf) and its errors, the rules on a real GNNet sample, and on
+// link-path samples (measured delays, offered load; queue rules skipped), hand-built and GNNet 2023.
 #include "opt/rules.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <vector>
 #include <limits>
 #include <string>
 
 #include "io/gnnet.hpp"
+#include "io/gnnet2023.hpp"
 #include "net/error.hpp"
 #include "shared_data.hpp"
 
@@ -263,6 +267,115 @@ TEST(OptRules, RealSampleQuantities) {
   EXPECT_EQ(f[0].rule, "link_utilization");
   EXPECT_DOUBLE_EQ(f[0].value, max_u);
   EXPECT_NE(f[0].message.find("(link "), std::string::npos) << f[0].message;
+}
+
+
+// ---- link-path samples -------------------------------------------------------------------------
+
+// Links 0: 0->1 and 1: 1->2 (10 kbit/s); flows f0 over [0, 1] (4 kbit/s, 5 ms), f1 over [1] (5 kbit/s,
+// not measured). Offered load: link 0 0.4, link 1 0.9.
+net::Sample link_path_sample() {
+  net::Sample s;
+  s.id = 9;
+  s.topology.levels_tos = 1;
+  s.topology.nodes.resize(3);
+  s.topology.links.push_back({0, 1, 0, 10000.0});
+  s.topology.links.push_back({1, 2, 0, 10000.0});
+  net::PathFlow f0;
+  f0.name = "0_2_0";
+  f0.traffic_bps = 4000.0;
+  f0.packets_per_s = 4.0;
+  f0.avg_pkt_size_bits = 1000.0;
+  f0.links = {0, 1};
+  f0.avg_delay = 0.005;
+  net::PathFlow f1 = f0;
+  f1.name = "1_2_0";
+  f1.traffic_bps = 5000.0;
+  f1.links = {1};
+  f1.avg_delay = -1.0;
+  s.link_paths.flows = {f0, f1};
+  s.link_paths.delay_unit_s = 1e-3;
+  return s;
+}
+
+// all_rules() with long paths of >= 2 links (the flows here have 1 and 2).
+ExpertRules link_rules() {
+  ExpertRules r = all_rules();
+  r.long_paths = LongPathRule{2, 1};
+  return r;
+}
+
+TEST(OptRules, LinkPathSampleUsesMeasuredDelaysAndOfferedLoad) {
+  const net::Sample s = link_path_sample();
+  ASSERT_FALSE(s.results);
+  // Every rule on, permissive: passes (the queue rules are skipped, not failed, without results).
+  EXPECT_TRUE(check_rules(s, link_rules()).empty()) << join_failures(check_rules(s, link_rules()));
+  ExpertRules r = link_rules();
+  r.queue_utilization = Range{0.0, 0.0};  // would fail any measured queue: not measured here
+  r.port_occupancy = Range{0.0, 0.0};
+  EXPECT_TRUE(check_rules(s, r).empty()) << join_failures(check_rules(s, r));
+
+  r = link_rules();
+  r.link_utilization = Range{0.0, 0.8};
+  auto f = check_rules(s, r);
+  ASSERT_EQ(f.size(), 1u) << join_failures(f);
+  EXPECT_EQ(f[0].rule, "link_utilization");
+  EXPECT_DOUBLE_EQ(f[0].value, 0.9);  // (4000 + 5000) / 10000 on link 1
+  EXPECT_EQ(f[0].message, "link_utilization: max 0.9 outside [0, 0.8] (link 1 (1->2))");
+
+  r = link_rules();
+  r.path_delay = Range{0.0, 0.001};
+  f = check_rules(s, r);
+  ASSERT_EQ(f.size(), 1u) << join_failures(f);
+  EXPECT_EQ(f[0].rule, "path_delay");
+  EXPECT_DOUBLE_EQ(f[0].value, 0.005);  // the unmeasured flow (-1) is not a value
+  EXPECT_EQ(f[0].message, "path_delay: max 0.005 outside [0, 0.001] (flow 0_2_0)");
+
+  r = link_rules();
+  r.long_paths = LongPathRule{3, 1};  // hops = links of a flow: at most 2 here
+  f = check_rules(s, r);
+  ASSERT_EQ(f.size(), 1u) << join_failures(f);
+  EXPECT_EQ(f[0].message, "long_paths: 0 paths of >= 3 hops (longest 2), expected >= 1 path of >= 3 hops");
+
+  net::Sample none = s;  // no measured delay at all: the delay range cannot be checked
+  for (auto& fl : none.link_paths.flows) fl.avg_delay = -1.0;
+  f = check_rules(none, link_rules());
+  ASSERT_EQ(f.size(), 1u) << join_failures(f);
+  EXPECT_EQ(f[0].rule, "results");
+  EXPECT_NE(f[0].message.find("no measured flow delay"), std::string::npos) << f[0].message;
+}
+
+// GNNet 2023 mb data with the shipped rules for it: every real scenario of the first lines passes, and
+// one with its delays x10 fails path_delay (the rules are what rejects such a scenario in Stage 2).
+TEST(OptRules, Gnnet2023RulesPassRealScenariosAndRejectTenfoldDelays) {
+  const auto file = testing::shared_dir() / "data/gnnet2023-real/mb/fold0.jsonl.gz";
+  AUTOOPT_REQUIRE_SHARED(file);
+  const auto conf = std::filesystem::path(__FILE__).parent_path() / "../../configs/expert_rules_gnnet2023.conf";
+  const ExpertRules rules = ExpertRules::load(conf);
+  ASSERT_TRUE(rules.path_delay && rules.link_utilization && rules.long_paths);
+  EXPECT_FALSE(rules.queue_utilization || rules.port_occupancy);
+  const std::vector<net::Sample> all = io::read_gnnet2023(file);
+  ASSERT_GE(all.size(), 40u);
+  std::size_t rejected_x10 = 0;
+  for (std::size_t i = 0; i < 40; ++i) {
+    EXPECT_TRUE(check_rules(all[i], rules).empty()) << i << ": " << join_failures(check_rules(all[i], rules));
+    net::Sample x10 = all[i];
+    double max_delay = 0.0;
+    for (auto& fl : x10.link_paths.flows) {
+      max_delay = std::max(max_delay, fl.avg_delay);
+      fl.avg_delay *= 10.0;
+    }
+    const auto f = check_rules(x10, rules);
+    const bool out = max_delay * 10.0 > rules.path_delay->max;
+    EXPECT_EQ(!f.empty(), out) << i << ": max delay " << max_delay << " s";
+    if (out) {
+      ++rejected_x10;
+      ASSERT_EQ(f.size(), 1u);
+      EXPECT_EQ(f[0].rule, "path_delay");
+      EXPECT_NE(f[0].message.find("(flow "), std::string::npos) << f[0].message;
+    }
+  }
+  EXPECT_GE(rejected_x10, 20u);  // most scenarios have delays above 30 ms somewhere
 }
 
 }  // namespace

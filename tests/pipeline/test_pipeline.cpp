@@ -204,32 +204,71 @@ TEST_F(PipelineRun, OptimizeOnTheRunsPoolSlow) {
   o.pool = *dir_ / "RUN" / "pool" / "shards";
   o.val = *dir_ / "RUN" / "eval" / "shards";
   o.out = *dir_ / "opt";
-  o.fraction = 0.5;
+  o.fractions = {0.5};
   o.settings = *config_;
   o.progress = false;
   o.log = [](const std::string&) {};
-  const OptimizeResult r = optimize_dataset(o);
-  EXPECT_EQ(r.pool_size, first_->report.pool_size);
-  EXPECT_EQ(r.n_max, static_cast<std::size_t>(std::llround(0.5 * static_cast<double>(r.pool_size))));
+  const OptimizeResult res = optimize_dataset(o);
+  EXPECT_EQ(res.pool_size, first_->report.pool_size);
+  EXPECT_FALSE(res.all_pool_resumed);
+  ASSERT_EQ(res.fractions.size(), 1U);
+  const FractionResult& r = res.fractions[0];
+  EXPECT_FALSE(r.resumed);
+  EXPECT_EQ(r.dir, o.out / "f0.5");
+  EXPECT_EQ(r.n_max, static_cast<std::size_t>(std::llround(0.5 * static_cast<double>(res.pool_size))));
   EXPECT_EQ(r.selected.size(), r.n_max);
   ASSERT_EQ(r.report.methods.size(), 3U);
   EXPECT_EQ(r.report.methods[0].name, "autoopt");
   EXPECT_EQ(r.report.methods[1].name, "all-pool");
   EXPECT_EQ(r.report.methods[2].name, "random");
-  EXPECT_EQ(r.report.methods[1].train_samples, r.pool_size);
+  EXPECT_EQ(r.report.methods[1].train_samples, res.pool_size);
   EXPECT_EQ(r.report.methods[2].train_samples, r.n_max);
   EXPECT_DOUBLE_EQ(r.delay_mape_lost,
                    r.report.methods[0].table.back().delay_mape - r.report.methods[1].table.back().delay_mape);
-  for (const char* f : {"selected.csv", "table2.csv", "summary.txt", "report/report.html"}) {
+  EXPECT_DOUBLE_EQ(r.random_delay_mape_lost, r.random_delay_mape - r.all_pool_delay_mape);
+  for (const char* f : {"selected.csv", "table2.csv", "summary.txt", "result.txt", "report/report.html",
+                        "models/autoopt/table.csv", "models/random/table.csv"}) {
+    EXPECT_TRUE(fs::is_regular_file(r.dir / f)) << f;
+  }
+  for (const char* f : {"optimize.txt", "models/all-pool/table.csv", "models/all-pool/state.txt"}) {
     EXPECT_TRUE(fs::is_regular_file(o.out / f)) << f;
   }
-  o.fraction = 0.05;  // fewer than the seeds
+
+  // Rerun: the fraction is read back, the all-pool model reused.
+  const OptimizeResult again = optimize_dataset(o);
+  EXPECT_TRUE(again.all_pool_resumed);
+  ASSERT_EQ(again.fractions.size(), 1U);
+  EXPECT_TRUE(again.fractions[0].resumed);
+  EXPECT_EQ(again.fractions[0].selected, r.selected);
+  EXPECT_DOUBLE_EQ(again.fractions[0].autoopt_delay_mape, r.autoopt_delay_mape);
+  EXPECT_DOUBLE_EQ(again.fractions[0].all_pool_delay_mape, r.all_pool_delay_mape);
+
+  // Other settings into the same folder are refused, naming the file.
+  OptimizeOptions other = o;
+  other.settings.seed += 1;
+  try {
+    (void)optimize_dataset(other);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("optimize.txt"), std::string::npos) << e.what();
+  }
+
+  o.fractions = {0.05};  // fewer than the seeds
   try {
     (void)optimize_dataset(o);
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("--fraction"), std::string::npos) << e.what();
   }
+  o.fractions = {0.5, 0.5};
+  try {
+    (void)optimize_dataset(o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("given twice"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(fraction_folder(0.25), "f0.25");
+  EXPECT_EQ(fraction_folder(0.1), "f0.1");
 }
 
 // ---- configuration -----------------------------------------------------------------------------

@@ -282,6 +282,7 @@ model::SizeRow size_row(int nodes, std::int64_t samples, double delay, double ji
   r.paths = samples * nodes * (nodes - 1);
   r.delay_paths = r.paths;
   r.jitter_paths = r.paths - 1;
+  r.loss_paths = r.paths;
   r.delay_mape = delay;
   r.jitter_mape = jitter;
   r.loss_mae = loss;
