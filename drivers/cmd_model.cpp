@@ -215,11 +215,15 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
        "unit of the occupancy head: packet (mean packet size), labels (median occupancy the delay labels imply), "
        "auto (labels for link-path data, else packet)",
        false, "auto"},
+      {"delay-loss",
+       "delay term of the training objective: mape (|d - y| / y) or log_mse ((log d - log y)^2); "
+       "early stopping always uses the validation delay MAPE",
+       false, "mape"},
   });
   const Args a("train", specs, argc, argv, 2);
   const std::string synopsis =
       "--train DATA [--val DATA] --out MODEL [--epochs N] [--lr X] [--batch-size N] [--seed N] [--patience N] [--threads N]"
-      " [--device cpu|cuda] [--occupancy-scale auto|packet|labels]";
+      " [--device cpu|cuda] [--occupancy-scale auto|packet|labels] [--delay-loss mape|log_mse]";
   if (a.help() || !a.positional().empty() || a.get("train").empty() || a.get("out").empty()) {
     std::fputs(a.usage(synopsis).c_str(), a.help() ? stdout : stderr);
     return a.help() ? 0 : 2;
@@ -236,6 +240,11 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   } catch (const Error&) {
     throw Error("autoopt train: --occupancy-scale: expected auto, packet or labels, got '" + a.get("occupancy-scale") +
                 "'");
+  }
+  try {
+    o.delay_loss = model::parse_delay_loss(a.get("delay-loss"));
+  } catch (const Error&) {
+    throw Error("autoopt train: --delay-loss: expected mape or log_mse, got '" + a.get("delay-loss") + "'");
   }
   model::RouteNetConfig config;
   config.iterations = a.get_int("iterations", 1, 1000);
@@ -257,8 +266,9 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
                 "drop-ratio terms are masked\n",
                 link_path_train, link_path_val);
   }
-  std::printf("training on %zu samples, validating on %zu; %d thread(s), device %s\n", train.size(), val.size(), threads,
-              std::string(model::device_name(o.device)).c_str());
+  std::printf("training on %zu samples, validating on %zu; %d thread(s), device %s; delay loss %s\n", train.size(),
+              val.size(), threads, std::string(model::device_name(o.device)).c_str(),
+              std::string(model::delay_loss_name(o.delay_loss)).c_str());
   std::fflush(stdout);
   model::Trainer trainer(config);
   const model::FitReport r = trainer.fit(train, val, o);

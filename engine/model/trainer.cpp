@@ -75,7 +75,18 @@ Objective training_objective(const RouteNetOutput& out, const at::Tensor& labels
   const at::Tensor dmask = (y_delay > 0).to(out.delay.scalar_type());
   const at::Tensor safe_delay = at::where(y_delay > 0, y_delay, at::ones_like(y_delay));
   Objective r;
-  r.delay_mape = ((out.delay - y_delay).abs() / safe_delay * dmask).sum() / dmask.sum().clamp_min(1.0);
+  const at::Tensor dcount = dmask.sum().clamp_min(1.0);
+  r.delay_mape = ((out.delay - y_delay).abs() / safe_delay * dmask).sum() / dcount;
+  switch (o.delay_loss) {
+    case DelayLoss::mape:
+      r.delay = r.delay_mape;
+      break;
+    case DelayLoss::log_mse:
+      r.delay = ((at::log(out.delay.clamp_min(delay_log_floor)) - at::log(safe_delay)).pow(2) * dmask).sum() / dcount;
+      break;
+    default:
+      throw Error("training objective: unknown delay_loss " + std::to_string(static_cast<int>(o.delay_loss)));
+  }
   const at::Tensor jmask = (y_jitter > 0).to(out.delay.scalar_type());
   const at::Tensor safe_jitter = at::where(y_jitter > 0, y_jitter, at::ones_like(y_jitter));
   at::Tensor per_path;
@@ -100,8 +111,18 @@ Objective training_objective(const RouteNetOutput& out, const at::Tensor& labels
   const at::Tensor lmask = (y_loss_raw >= 0).to(out.delay.scalar_type());
   const at::Tensor bce = at::binary_cross_entropy_with_logits(out.loss_logit, y_loss, {}, {}, at::Reduction::None);
   r.loss_bce = (bce * lmask).sum() / lmask.sum().clamp_min(1.0);
-  r.total = r.delay_mape + o.jitter_weight * r.jitter + o.loss_weight * r.loss_bce;
+  r.total = r.delay + o.jitter_weight * r.jitter + o.loss_weight * r.loss_bce;
   return r;
+}
+
+DelayLoss parse_delay_loss(std::string_view name) {
+  if (name == "mape") return DelayLoss::mape;
+  if (name == "log_mse") return DelayLoss::log_mse;
+  throw Error("delay loss: expected 'mape' or 'log_mse', got '" + std::string(name) + "'");
+}
+
+std::string_view delay_loss_name(DelayLoss l) noexcept {
+  return l == DelayLoss::log_mse ? "log_mse" : "mape";
 }
 
 OccupancyScale parse_occupancy_scale(std::string_view name) {
@@ -206,6 +227,8 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
   if (o.jitter_loss != JitterLoss::mape && o.jitter_loss != JitterLoss::std_mape &&
       o.jitter_loss != JitterLoss::log_mse)
     throw Error("Trainer::fit: jitter_loss is not one of mape, std_mape, log_mse");
+  if (o.delay_loss != DelayLoss::mape && o.delay_loss != DelayLoss::log_mse)
+    throw Error("Trainer::fit: delay_loss is not one of mape, log_mse");
   if (o.patience < 1)
     throw Error("Trainer::fit: patience must be >= 1, got " + std::to_string(o.patience));
   if (o.occupancy_scale != OccupancyScale::automatic && o.occupancy_scale != OccupancyScale::packet &&

@@ -37,6 +37,19 @@ enum class JitterLoss {
   log_mse,    // (jitter_z - z(y))^2: squared error of the z-scored log variance (the old objective)
 };
 
+// The delay term of the training objective, on paths with delivered packets (delay label y > 0,
+// prediction d = RouteNetOutput::delay). Validation and early stopping use the delay MAPE whatever
+// the choice.
+enum class DelayLoss {
+  mape,     // |d - y| / y: the evaluation's delay MAPE (an under-prediction costs at most 1)
+  log_mse,  // (log max(d, delay_log_floor) - log y)^2: symmetric in the ratio d / y
+};
+// Smallest prediction (s) the log of DelayLoss::log_mse sees (1 ps, far below any transmission time).
+inline constexpr double delay_log_floor = 1e-12;
+// "mape" or "log_mse"; anything else throws autoopt::Error naming the accepted values.
+[[nodiscard]] DelayLoss parse_delay_loss(std::string_view name);
+[[nodiscard]] std::string_view delay_loss_name(DelayLoss l) noexcept;
+
 // How the trainer sets RouteNetConfig::occupancy_scale, the unit of the per-hop occupancy head (at
 // initialisation a hop's queueing delay is about occupancy_scale / capacity).
 enum class OccupancyScale {
@@ -66,11 +79,12 @@ struct FitOptions {
   double grad_clip = 1.0;     // max global gradient norm; <= 0 disables clipping
   ComputeDevice device = ComputeDevice::cpu;  // where to train (the trainer keeps it afterwards)
   JitterLoss jitter_loss = JitterLoss::mape;
+  DelayLoss delay_loss = DelayLoss::mape;
   OccupancyScale occupancy_scale = OccupancyScale::automatic;
 };
 
-// The training objective on one batch (scalar tensors): delay MAPE over paths with delivered packets
-// (delay label > 0) + jitter_weight * the jitter term (options.jitter_loss) over paths with a positive
+// The training objective on one batch (scalar tensors): the delay term (options.delay_loss) over paths
+// with delivered packets (delay label > 0) + jitter_weight * the jitter term (options.jitter_loss) over paths with a positive
 // jitter label + loss_weight * BCE-with-logits of the drop ratio over paths with a drop-ratio label
 // (>= 0). A term without any labelled path in the batch is 0 (link-path samples measure only the
 // delay: their jitter and drop-ratio labels are -1, so they train the delay alone). `labels` is
@@ -78,7 +92,8 @@ struct FitOptions {
 // of JitterLoss::log_mse.
 struct Objective {
   at::Tensor total;
-  at::Tensor delay_mape;
+  at::Tensor delay_mape;  // always the delay MAPE (logged as EpochLog::train_delay_mape)
+  at::Tensor delay;       // the delay term in `total` (options.delay_loss; delay_mape for mape)
   at::Tensor jitter;  // the unweighted jitter term
   at::Tensor loss_bce;
 };

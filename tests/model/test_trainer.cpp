@@ -208,6 +208,76 @@ TEST(Trainer, ObjectiveTermsByHand) {
   EXPECT_NEAR(r.jitter.item<double>(), (e0 * e0 + e1 * e1) / 2, 1e-12);
 }
 
+TEST(Trainer, DelayLossLogMseByHand) {
+  // Four paths: delays 2, 1, 4 (predicted 3, 0.5, 4) and one without delivered packets (masked); one
+  // prediction of exactly 0 would hit the floor: path 3 is masked, so its 0 must not count.
+  const at::Tensor labels = torch::tensor(
+      {{2.0, -1.0, -1.0, 1000.0}, {1.0, -1.0, -1.0, 1000.0}, {4.0, -1.0, -1.0, 1000.0}, {-1.0, -1.0, -1.0, 1000.0}},
+      torch::kDouble);
+  model::RouteNetOutput out;
+  out.delay = torch::tensor({3.0, 0.5, 4.0, 0.0}, torch::kDouble);
+  out.jitter_var = torch::ones({4}, torch::kDouble);
+  out.jitter_z = torch::zeros({4}, torch::kDouble);
+  out.loss_logit = torch::zeros({4}, torch::kDouble);
+  const model::RouteNetConfig c;
+  model::FitOptions o;
+  EXPECT_EQ(o.delay_loss, model::DelayLoss::mape);  // the default keeps the MAPE objective
+  const double mape = (0.5 + 0.5 + 0.0) / 3;
+  model::Objective r = model::training_objective(out, labels, c, o);
+  EXPECT_NEAR(r.delay.item<double>(), mape, 1e-12);
+  EXPECT_NEAR(r.total.item<double>(), mape, 1e-12);  // jitter and drop-ratio terms masked
+  o.delay_loss = model::DelayLoss::log_mse;
+  r = model::training_objective(out, labels, c, o);
+  const double l0 = std::log(3.0 / 2.0), l1 = std::log(0.5 / 1.0);
+  const double lm = (l0 * l0 + l1 * l1 + 0.0) / 3;
+  EXPECT_NEAR(r.delay.item<double>(), lm, 1e-12);
+  EXPECT_NEAR(r.total.item<double>(), lm, 1e-12);
+  EXPECT_NEAR(r.delay_mape.item<double>(), mape, 1e-12);  // still reported as the MAPE
+  // Symmetric in the ratio: 2x over and 2x under cost the same (MAPE: 1 vs 0.5).
+  const at::Tensor one = torch::tensor({{1.0, -1.0, -1.0, 1000.0}}, torch::kDouble);
+  model::RouteNetOutput over = out, under = out;
+  over.delay = torch::tensor({2.0}, torch::kDouble);
+  under.delay = torch::tensor({0.5}, torch::kDouble);
+  for (auto* x : {&over, &under}) {
+    x->jitter_var = torch::ones({1}, torch::kDouble);
+    x->jitter_z = torch::zeros({1}, torch::kDouble);
+    x->loss_logit = torch::zeros({1}, torch::kDouble);
+  }
+  EXPECT_NEAR(model::training_objective(over, one, c, o).delay.item<double>(),
+              model::training_objective(under, one, c, o).delay.item<double>(), 1e-12);
+  // A zero prediction is clamped to delay_log_floor: finite.
+  under.delay = torch::tensor({0.0}, torch::kDouble);
+  const double lf = std::log(model::delay_log_floor);
+  EXPECT_NEAR(model::training_objective(under, one, c, o).delay.item<double>(), lf * lf, 1e-9);
+}
+
+TEST(Trainer, ParseDelayLoss) {
+  EXPECT_EQ(model::parse_delay_loss("mape"), model::DelayLoss::mape);
+  EXPECT_EQ(model::parse_delay_loss("log_mse"), model::DelayLoss::log_mse);
+  EXPECT_EQ(model::delay_loss_name(model::DelayLoss::log_mse), "log_mse");
+  EXPECT_EQ(model::delay_loss_name(model::DelayLoss::mape), "mape");
+  try {
+    (void)model::parse_delay_loss("mse");
+    ADD_FAILURE() << "no error for 'mse'";
+  } catch (const Error& e) {
+    const std::string w = e.what();
+    EXPECT_NE(w.find("delay loss"), std::string::npos) << w;
+    EXPECT_NE(w.find("'mape' or 'log_mse'"), std::string::npos) << w;
+    EXPECT_NE(w.find("'mse'"), std::string::npos) << w;
+  }
+  const auto train = dataset(2, 31);
+  model::Trainer t;
+  model::FitOptions o;
+  o.epochs = 1;
+  o.delay_loss = static_cast<model::DelayLoss>(7);
+  try {
+    (void)t.fit(train, {}, o);
+    ADD_FAILURE() << "no error for an unknown delay_loss";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("delay_loss is not one of mape, log_mse"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Trainer, SameSeedSamePredictionsAndCheckpointRoundTrip) {
   torch::set_num_threads(1);
   const auto train = dataset(4, 21);
