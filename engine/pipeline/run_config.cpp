@@ -54,6 +54,9 @@ std::string RunConfig::fingerprint() const {
     << "\nlr=" << num(lr) << "\nbaselines=";
   for (std::size_t i = 0; i < baselines.size(); ++i) o << (i ? "," : "") << baselines[i];
   o << "\nquickstart_config=" << quickstart_config.string() << "\nseed=" << seed << "\n";
+  // Later keys appear only when not at their default, so run folders made before them still resume.
+  if (delay_loss != "mape") o << "delay_loss=" << delay_loss << "\n";
+  if (occupancy_scale != "auto") o << "occupancy_scale=" << occupancy_scale << "\n";
   return o.str();
 }
 
@@ -130,6 +133,8 @@ RunConfig run_config_from(const gen::ConfigFile& f) {
   c.patience = static_cast<int>(f.get_int("patience", c.patience, 1, 1000000));
   c.batch_size = static_cast<int>(f.get_int("batch_size", c.batch_size, 1, 1000000));
   c.lr = f.get_double("lr", c.lr, 1e-12, 10.0);
+  c.delay_loss = f.get_choice("delay_loss", c.delay_loss, {"mape", "log_mse"});
+  c.occupancy_scale = f.get_choice("occupancy_scale", c.occupancy_scale, {"auto", "packet", "labels"});
 
   std::vector<std::string> b = f.get_strings("baselines", {"none"});
   if (b.size() == 1 && b[0] == "none") b.clear();

@@ -63,6 +63,8 @@ struct RunConfig {
   int patience = 10;
   int batch_size = 4;
   double lr = 1e-3;
+  std::string delay_loss = "mape";          // mape | log_mse (model::DelayLoss)
+  std::string occupancy_scale = "auto";     // auto | packet | labels (model::OccupancyScale)
 
   // Baselines: any of random, quickstart, oracle.
   std::vector<std::string> baselines;

@@ -129,6 +129,8 @@ ModelSettings model_settings(const RunConfig& c) {
   m.fit.epochs = c.final_epochs;
   m.fit.lr = c.lr;
   m.fit.batch_size = c.batch_size;
+  m.fit.delay_loss = model::parse_delay_loss(c.delay_loss);
+  m.fit.occupancy_scale = model::parse_occupancy_scale(c.occupancy_scale);
   m.fit.seed = c.seed;
   m.fit.patience = c.patience;
   m.fit.device = model::parse_device(c.device);

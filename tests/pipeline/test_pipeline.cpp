@@ -294,6 +294,25 @@ TEST(RunConfig, BadValuesNameTheKey) {
   EXPECT_NE(config_error("baselines: quickstart\n").find("quickstart_config"), std::string::npos);
   EXPECT_NE(config_error("seed_clusters: 5\nseeds_per_cluster: 5\n").find("key 'seed_clusters'"), std::string::npos);
   EXPECT_EQ(config_error("n_max: 5\nbaselines: none\n"), "no error");
+  EXPECT_NE(config_error("delay_loss: mse\n").find("key 'delay_loss'"), std::string::npos);
+  EXPECT_NE(config_error("occupancy_scale: big\n").find("key 'occupancy_scale'"), std::string::npos);
+}
+
+TEST(RunConfig, LossAndScaleReachTheModelSettingsAndTheFingerprint) {
+  const RunConfig d = run_config_from(gen::ConfigFile::parse("n_max: 5\n", "d.conf"));
+  EXPECT_EQ(model_settings(d).fit.delay_loss, model::DelayLoss::mape);
+  EXPECT_EQ(model_settings(d).fit.occupancy_scale, model::OccupancyScale::automatic);
+  // Defaults add nothing to the fingerprint (older run folders still resume).
+  EXPECT_EQ(d.fingerprint().find("delay_loss"), std::string::npos);
+  const RunConfig c =
+      run_config_from(gen::ConfigFile::parse("n_max: 5\ndelay_loss: log_mse\noccupancy_scale: packet\n", "c.conf"));
+  EXPECT_EQ(model_settings(c).fit.delay_loss, model::DelayLoss::log_mse);
+  EXPECT_EQ(model_settings(c).fit.occupancy_scale, model::OccupancyScale::packet);
+  EXPECT_NE(c.fingerprint(), d.fingerprint());
+  EXPECT_NE(c.fingerprint().find("delay_loss=log_mse"), std::string::npos);
+  const RunConfig t = load_run_config(find_preset("testbed", kConfigs.parent_path()));
+  EXPECT_EQ(t.delay_loss, "log_mse");
+  EXPECT_EQ(t.occupancy_scale, "packet");
 }
 
 TEST(RunConfig, OverridesAreCheckedAndChangeTheFingerprint) {
