@@ -72,16 +72,21 @@ long long Args::get_int(const std::string& name, long long min, long long max) c
   return out;
 }
 
-std::optional<double> Args::number_in(const std::string& name, double min, double max) const {
-  const std::string v = get(name);
+std::optional<double> parse_finite(const std::string& text) {
   std::size_t used = 0;
   double d = 0;
   try {
-    d = std::stod(v, &used);
+    d = std::stod(text, &used);
   } catch (const std::exception&) {
-    used = 0;
+    return std::nullopt;
   }
-  if (used != v.size() || v.empty() || !std::isfinite(d) || d < min || d > max) return std::nullopt;
+  if (text.empty() || used != text.size() || !std::isfinite(d)) return std::nullopt;
+  return d;
+}
+
+std::optional<double> Args::number_in(const std::string& name, double min, double max) const {
+  const auto d = parse_finite(get(name));
+  if (!d || *d < min || *d > max) return std::nullopt;
   return d;
 }
 

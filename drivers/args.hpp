@@ -10,6 +10,10 @@
 
 namespace autoopt::cli {
 
+// The whole text as a finite number (std::stod syntax), or nothing (empty, trailing characters,
+// out of range, inf, nan).
+[[nodiscard]] std::optional<double> parse_finite(const std::string& text);
+
 struct OptionSpec {
   std::string name;      // without the leading "--"
   std::string help;

@@ -31,17 +31,11 @@ namespace {
 
 double get_double(const Args& a, const std::string& cmd, const std::string& name, double min) {
   const std::string v = a.get(name);
-  std::size_t used = 0;
-  double d = 0;
-  try {
-    d = std::stod(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (v.empty() || used != v.size() || !std::isfinite(d) || !(d > min)) {
+  const auto d = parse_finite(v);
+  if (!d || !(*d > min)) {
     throw Error("autoopt " + cmd + ": --" + name + ": expected a number > " + std::to_string(min) + ", got '" + v + "'");
   }
-  return d;
+  return *d;
 }
 
 // Torch intra-op threads: --threads, or the cores shared among the ranks of this machine.

@@ -84,17 +84,11 @@ int cmd_optimize(int argc, char** argv, const run::MpiSession& mpi) {
   while (true) {
     const std::size_t comma = fl.find(',', start);
     const std::string f = fl.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    std::size_t used = 0;
-    double v = 0.0;
-    try {
-      v = std::stod(f, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (f.empty() || used != f.size() || !(v > 0.0 && v <= 1.0)) {
+    const auto v = parse_finite(f);
+    if (!v || !(*v > 0.0 && *v <= 1.0)) {
       throw Error("autoopt optimize: --fraction: expected numbers in (0, 1] separated by commas, got '" + f + "'");
     }
-    o.fractions.push_back(v);
+    o.fractions.push_back(*v);
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
