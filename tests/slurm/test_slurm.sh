@@ -188,7 +188,10 @@ done
 nb=$(wc -l <<<"$before")
 echo "test_slurm: requeued job $job with $nb of 12 candidates committed, after $(elapsed)"
 [[ "$nb" -lt 12 ]] || fail "the job finished all candidates before the requeue took effect"
-# A requeued job may be held until its begin time; let it start now.
+# A requeued job may be held until its begin time; let it start sooner, but not within the second of
+# the requeue: slurmd rejects a credential created in the same second as the revocation of the old
+# one ("Job credential revoked": the times have one-second resolution) and the job fails.
+sleep 2
 for _ in $(seq 1 40); do
   if scontrol -o show job "$job" | grep -q 'Reason=BeginTime'; then
     scontrol update JobId="$job" StartTime=now >/dev/null 2>&1 || true
