@@ -72,6 +72,19 @@ long long Args::get_int(const std::string& name, long long min, long long max) c
   return out;
 }
 
+std::filesystem::path exe_dir(char** argv) {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) return self.parent_path();
+  return std::filesystem::absolute(argv[0], ec).parent_path();
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string s = "autoopt";
+  for (int i = 1; i < argc; ++i) s += std::string(" ") + argv[i];
+  return s;
+}
+
 std::optional<double> parse_finite(const std::string& text) {
   std::size_t used = 0;
   double d = 0;

@@ -2,6 +2,7 @@
 // positionals, with every option declared up front so that a typo is an error, not a silent default.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -13,6 +14,12 @@ namespace autoopt::cli {
 // The whole text as a finite number (std::stod syntax), or nothing (empty, trailing characters,
 // out of range, inf, nan).
 [[nodiscard]] std::optional<double> parse_finite(const std::string& text);
+
+// The folder of the running executable (/proc/self/exe, else argv[0]): where presets are looked for.
+[[nodiscard]] std::filesystem::path exe_dir(char** argv);
+
+// "autoopt <arguments>" as typed, for reports and logs.
+[[nodiscard]] std::string command_line(int argc, char** argv);
 
 struct OptionSpec {
   std::string name;      // without the leading "--"

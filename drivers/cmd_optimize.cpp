@@ -32,13 +32,6 @@ constexpr const char* kNotes =
     "the all-pool model and every fraction with a summary.txt are reused. Under mpirun the pool's\n"
     "per-sample losses, embeddings and exact-influence retrainings are shared among the ranks.\n";
 
-fs::path exe_dir(char** argv) {
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) return self.parent_path();
-  return fs::absolute(argv[0], ec).parent_path();
-}
-
 }  // namespace
 
 int cmd_optimize(int argc, char** argv, const run::MpiSession& mpi) {
@@ -97,9 +90,7 @@ int cmd_optimize(int argc, char** argv, const run::MpiSession& mpi) {
   o.test = a.get("test");
   o.out = a.get("out");
   o.progress = !a.flag("quiet");
-  std::string cl = "autoopt";
-  for (int i = 1; i < argc; ++i) cl += std::string(" ") + argv[i];
-  o.command_line = cl;
+  o.command_line = command_line(argc, argv);
   o.dist = io::Distribution{mpi.rank(), mpi.size(), mpi.active() ? mpi.comm() : MPI_COMM_NULL};
   const pipeline::OptimizeResult r = pipeline::optimize_dataset(o);
   if (mpi.rank() == 0) {

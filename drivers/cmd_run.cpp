@@ -31,21 +31,9 @@ constexpr const char* kNotes =
     "\n"
     "Resume: rerun the same command; finished stages are skipped (generation resumes sample by sample).\n"
     "A rerun with another configuration is refused unless --force (which deletes the run folder's\n"
-    "contents). Under mpirun, generation is shared among the ranks; the other stages run on rank 0.\n"
+    "contents). Under mpirun, generation and the incremental stage's pool scoring are shared among the\n"
+    "ranks; the other stages run on rank 0.\n"
     "docs/pipeline.md has the details.\n";
-
-std::string command_line(int argc, char** argv) {
-  std::string s = "autoopt";
-  for (int i = 1; i < argc; ++i) s += std::string(" ") + argv[i];
-  return s;
-}
-
-fs::path exe_dir(char** argv) {
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) return self.parent_path();
-  return fs::absolute(argv[0], ec).parent_path();
-}
 
 }  // namespace
 
