@@ -213,11 +213,20 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
        "delay term of the training objective: mape (|d - y| / y) or log_mse ((log d - log y)^2); "
        "early stopping always uses the validation delay MAPE",
        false, "mape"},
+      {"occupancy-head",
+       "linear (any sign) or softplus (every hop's occupancy positive: use it with --delay-loss log_mse)", false,
+       "linear"},
+      {"lr-schedule", "constant, or cosine (from --lr down to 5 % of it at the last epoch)", false, "constant"},
+      {"mape-epochs",
+       "the last N of --epochs train the delay on the MAPE whatever --delay-loss says (early stopping of the "
+       "first phase starts them at once)",
+       false, "0"},
   });
   const Args a("train", specs, argc, argv, 2);
   const std::string synopsis =
       "--train DATA [--val DATA] --out MODEL [--epochs N] [--lr X] [--batch-size N] [--seed N] [--patience N] [--threads N]"
-      " [--device cpu|cuda] [--occupancy-scale auto|packet|labels] [--delay-loss mape|log_mse]";
+      " [--device cpu|cuda] [--occupancy-scale auto|packet|labels] [--delay-loss mape|log_mse]"
+      " [--occupancy-head linear|softplus] [--lr-schedule constant|cosine] [--mape-epochs N]";
   if (a.help() || !a.positional().empty() || a.get("train").empty() || a.get("out").empty()) {
     std::fputs(a.usage(synopsis).c_str(), a.help() ? stdout : stderr);
     return a.help() ? 0 : 2;
@@ -240,9 +249,22 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   } catch (const Error&) {
     throw Error("autoopt train: --delay-loss: expected mape or log_mse, got '" + a.get("delay-loss") + "'");
   }
+  try {
+    o.lr_schedule = model::parse_lr_schedule(a.get("lr-schedule"));
+  } catch (const Error&) {
+    throw Error("autoopt train: --lr-schedule: expected constant or cosine, got '" + a.get("lr-schedule") + "'");
+  }
+  o.mape_epochs = static_cast<int>(a.get_int("mape-epochs", 0, 1000000));
+  if (o.mape_epochs > o.epochs) {
+    throw Error("autoopt train: --mape-epochs " + std::to_string(o.mape_epochs) + " exceeds --epochs " +
+                std::to_string(o.epochs));
+  }
   model::RouteNetConfig config;
   config.iterations = a.get_int("iterations", 1, 1000);
   config.path_dim = config.link_dim = config.queue_dim = a.get_int("dim", 1, 4096);
+  if (a.get("occupancy-head") != "linear" && a.get("occupancy-head") != "softplus")
+    throw Error("autoopt train: --occupancy-head: expected linear or softplus, got '" + a.get("occupancy-head") + "'");
+  config.positive_occupancy = a.get("occupancy-head") == "softplus";
   const fs::path train_path = a.get("train"), val_path = a.get("val"), out = a.get("out");
   require_dataset("train", "train", train_path);
   if (!val_path.empty()) require_dataset("train", "val", val_path);
@@ -268,9 +290,12 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   const model::FitReport r = trainer.fit(train, val, o);
   std::printf("occupancy scale: %s, %.6g bits\n", std::string(model::occupancy_scale_name(r.occupancy_scale)).c_str(),
               r.occupancy_scale_bits);
-  std::printf("%6s %12s %18s %16s\n", "epoch", "train loss", "train delay MAPE%", "val delay MAPE%");
+  std::printf("%6s %10s %8s %12s %18s %16s\n", "epoch", "lr", "loss", "train loss", "train delay MAPE%",
+              "val delay MAPE%");
   for (const auto& e : r.epochs) {
-    std::printf("%6d %12.5f %18.2f %16.2f\n", e.epoch, e.train_loss, e.train_delay_mape * 100, e.val_delay_mape * 100);
+    std::printf("%6d %10.3g %8s %12.5f %18.2f %16.2f\n", e.epoch, e.lr,
+                std::string(model::delay_loss_name(e.delay_loss)).c_str(), e.train_loss, e.train_delay_mape * 100,
+                e.val_delay_mape * 100);
   }
   trainer.save(out);
   std::printf("best epoch %d: %s delay MAPE %.2f%%\nmodel -> %s\n", r.best_epoch, val.empty() ? "training" : "validation",

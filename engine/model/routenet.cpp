@@ -48,6 +48,7 @@ std::string RouteNetConfig::to_text() const {
   s += "occupancy_scale " + fmt(occupancy_scale) + "\n";
   s += "jitter_log_mean " + fmt(jitter_log_mean) + "\n";
   s += "jitter_log_std " + fmt(jitter_log_std) + "\n";
+  if (positive_occupancy) s += "positive_occupancy 1\n";
   return s;
 }
 
@@ -88,6 +89,9 @@ RouteNetConfig RouteNetConfig::from_text(std::string_view text) {
       const auto r = std::from_chars(b, e, *it->second);
       if (r.ec != std::errc{} || r.ptr != e)
         throw Error(where + ": expected an integer for " + key + ", got '" + val + "'");
+    } else if (key == "positive_occupancy") {
+      if (val != "0" && val != "1") throw Error(where + ": expected 0 or 1 for positive_occupancy, got '" + val + "'");
+      c.positive_occupancy = val == "1";
     } else if (auto jt = reals.find(key); jt != reals.end()) {
       const auto r = std::from_chars(b, e, *jt->second);
       if (r.ec != std::errc{} || r.ptr != e)
@@ -466,8 +470,9 @@ RouteNetOutput RouteNetImpl::forward(const ModelInput& in) {
   // Per hop (position order) path state after the hop, last iteration.
   const at::Tensor after = after_parts.empty() ? at::zeros({0, config_.path_dim}, path_state.options())
                                                : at::cat(after_parts);
+  const at::Tensor occupancy_raw = occupancy_out_->forward(occupancy_head_->forward(after)).squeeze(1);
   const at::Tensor occupancy =
-      occupancy_out_->forward(occupancy_head_->forward(after)).squeeze(1) * config_.occupancy_scale;
+      (config_.positive_occupancy ? at::softplus(occupancy_raw) : occupancy_raw) * config_.occupancy_scale;
   const at::Tensor hop_capacity = gather_rows(in.capacity, in.pos_link);
   out.queue_delay = segment_sum(occupancy / hop_capacity, in.pos_path, P);
   const at::Tensor inv_cap_sum = segment_sum(1.0 / hop_capacity, in.pos_path, P);

@@ -31,6 +31,11 @@ struct RouteNetConfig {
   // RouteNetOutput::jitter_z, the z-scored log variance, for log-scale objectives.
   double jitter_log_mean = 0.0;
   double jitter_log_std = 1.0;
+  // false: the occupancy head is linear (any sign; the delay can fall below the transmission time);
+  // true: softplus(head) * occupancy_scale, so every hop's occupancy and every delay stays positive
+  // (what a log-delay objective needs: a negative prediction has no gradient through its clamp).
+  // Written to the text form only when true, so older checkpoints (without the key) load as linear.
+  bool positive_occupancy = false;
 
   // Text form: `autoopt-routenet 2`, then one `<key> <value>` line per field (numbers round-trip).
   // Format 1 (a path-level log-jitter head, same weight shapes) is refused with an error that says

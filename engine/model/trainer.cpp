@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -125,6 +126,22 @@ std::string_view delay_loss_name(DelayLoss l) noexcept {
   return l == DelayLoss::log_mse ? "log_mse" : "mape";
 }
 
+LrSchedule parse_lr_schedule(std::string_view name) {
+  if (name == "constant") return LrSchedule::constant;
+  if (name == "cosine") return LrSchedule::cosine;
+  throw Error("lr schedule: expected 'constant' or 'cosine', got '" + std::string(name) + "'");
+}
+
+std::string_view lr_schedule_name(LrSchedule s) noexcept {
+  return s == LrSchedule::cosine ? "cosine" : "constant";
+}
+
+double scheduled_lr(double lr, LrSchedule schedule, int epoch, int epochs) noexcept {
+  if (schedule != LrSchedule::cosine || epochs <= 1) return lr;
+  const double t = static_cast<double>(std::clamp(epoch, 1, epochs) - 1) / static_cast<double>(epochs - 1);
+  return lr * (lr_cosine_floor + (1.0 - lr_cosine_floor) * 0.5 * (1.0 + std::cos(std::numbers::pi * t)));
+}
+
 OccupancyScale parse_occupancy_scale(std::string_view name) {
   if (name == "auto") return OccupancyScale::automatic;
   if (name == "packet") return OccupancyScale::packet;
@@ -231,6 +248,11 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
     throw Error("Trainer::fit: delay_loss is not one of mape, log_mse");
   if (o.patience < 1)
     throw Error("Trainer::fit: patience must be >= 1, got " + std::to_string(o.patience));
+  if (o.lr_schedule != LrSchedule::constant && o.lr_schedule != LrSchedule::cosine)
+    throw Error("Trainer::fit: lr_schedule is not one of constant, cosine");
+  if (o.mape_epochs < 0 || o.mape_epochs > o.epochs)
+    throw Error("Trainer::fit: mape_epochs must be in [0, epochs = " + std::to_string(o.epochs) + "], got " +
+                std::to_string(o.mape_epochs));
   if (o.occupancy_scale != OccupancyScale::automatic && o.occupancy_scale != OccupancyScale::packet &&
       o.occupancy_scale != OccupancyScale::labels)
     throw Error("Trainer::fit: occupancy_scale is not one of auto, packet, labels");
@@ -306,8 +328,19 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
   report.occupancy_scale = occ_rule;
   report.occupancy_scale_bits = occ_scale;
   int since_best = 0;
+  const int mape_from = o.epochs - o.mape_epochs + 1;  // first epoch of the MAPE phase
+  FitOptions step_options = o;
+  const auto restore_best = [&] {
+    torch::NoGradGuard no_grad;
+    auto params = model_->parameters();
+    for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(best[i]);
+  };
 
   for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+    step_options.delay_loss = (o.mape_epochs > 0 && epoch >= mape_from) ? DelayLoss::mape : o.delay_loss;
+    const double lr_now = scheduled_lr(o.lr, o.lr_schedule, epoch, o.epochs);
+    for (auto& group : opt.param_groups())
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr_now);
     // Fisher-Yates with our own draws, so the order does not depend on the library.
     for (std::size_t i = order.size(); i > 1; --i) {
       const std::size_t j = static_cast<std::size_t>(rng() % i);
@@ -323,7 +356,7 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
       const ModelInput in = on_device(make_input(batch(parts), norm_));
       opt.zero_grad();
       const RouteNetOutput out = model_->forward(in);
-      const Objective obj = training_objective(out, in.x.labels, model_->config(), o);
+      const Objective obj = training_objective(out, in.x.labels, model_->config(), step_options);
       obj.total.backward();
       if (o.grad_clip > 0.0) torch::nn::utils::clip_grad_norm_(model_->parameters(), o.grad_clip);
       opt.step();
@@ -340,6 +373,8 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
     const Metrics vm = val.empty() ? evaluate(train) : evaluate(val);
     log.val_delay_mape = vm.delay_mape;
     log.val_jitter_mape = vm.jitter_mape;
+    log.lr = lr_now;
+    log.delay_loss = step_options.delay_loss;
     report.epochs.push_back(log);
     if (log.val_delay_mape < report.best_val_delay_mape) {
       report.best_val_delay_mape = log.val_delay_mape;
@@ -347,14 +382,14 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
       best = snapshot();
       since_best = 0;
     } else if (++since_best >= o.patience) {
-      break;
+      if (o.mape_epochs == 0 || epoch >= mape_from) break;
+      // The first phase has stopped improving: the MAPE phase starts now, from the best weights.
+      restore_best();
+      since_best = 0;
+      epoch = mape_from - 1;
     }
   }
-  {
-    torch::NoGradGuard no_grad;
-    auto params = model_->parameters();
-    for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(best[i]);
-  }
+  restore_best();
   model_->eval();
   return report;
 }

@@ -68,6 +68,19 @@ enum class OccupancyScale {
 // path has a positive s_p (or `t` has no labels). `t` holds raw (not normalised) features.
 [[nodiscard]] double label_occupancy_scale(const SampleTensors& t);
 
+// How the learning rate moves over the epochs.
+enum class LrSchedule {
+  constant,  // FitOptions::lr throughout
+  cosine,    // lr * (f + (1 - f) * (1 + cos(pi * (e - 1) / (epochs - 1))) / 2) at epoch e (1-based), f =
+             // lr_cosine_floor: from lr at the first epoch down to f * lr at the last (steadier ends)
+};
+inline constexpr double lr_cosine_floor = 0.05;
+// "constant" or "cosine"; anything else throws autoopt::Error naming the accepted values.
+[[nodiscard]] LrSchedule parse_lr_schedule(std::string_view name);
+[[nodiscard]] std::string_view lr_schedule_name(LrSchedule s) noexcept;
+// The learning rate of epoch `epoch` (1-based) of `epochs` under `schedule`.
+[[nodiscard]] double scheduled_lr(double lr, LrSchedule schedule, int epoch, int epochs) noexcept;
+
 struct FitOptions {
   int epochs = 30;
   double lr = 1e-3;
@@ -81,6 +94,12 @@ struct FitOptions {
   JitterLoss jitter_loss = JitterLoss::mape;
   DelayLoss delay_loss = DelayLoss::mape;
   OccupancyScale occupancy_scale = OccupancyScale::automatic;
+  LrSchedule lr_schedule = LrSchedule::constant;
+  // The last `mape_epochs` of the `epochs` train the delay term on the MAPE whatever delay_loss says
+  // (log-MSE finds the scale of the delays, the MAPE phase then fits the metric the model is judged
+  // on). When early stopping ends the first phase sooner, the second starts at once from the best
+  // weights so far (and the schedule jumps to epoch epochs - mape_epochs + 1). 0: one phase.
+  int mape_epochs = 0;
 };
 
 // The training objective on one batch (scalar tensors): the delay term (options.delay_loss) over paths
@@ -107,6 +126,8 @@ struct EpochLog {
   double val_delay_mape = 0.0;  // the training MAPE when there are no validation samples
   double train_jitter = 0.0;      // mean unweighted jitter term (FitOptions::jitter_loss)
   double val_jitter_mape = 0.0;   // jitter MAPE on the same samples as val_delay_mape
+  double lr = 0.0;                // the learning rate of the epoch
+  DelayLoss delay_loss = DelayLoss::mape;  // the delay term the epoch trained on
 };
 
 struct FitReport {

@@ -66,6 +66,16 @@ std::vector<model::SizeRow> read_rows(const StateFile& s) {
 
 }  // namespace
 
+int step_matched_epochs(int epochs, std::size_t pool, std::size_t subset, int batch_size) {
+  if (subset == 0 || batch_size < 1) throw Error("step_matched_epochs: subset and batch_size must be positive");
+  const auto b = static_cast<std::size_t>(batch_size);
+  const std::size_t pool_steps = (pool + b - 1) / b;
+  const std::size_t subset_steps = (subset + b - 1) / b;
+  const std::size_t total = static_cast<std::size_t>(std::max(epochs, 1)) * pool_steps;
+  const std::size_t e = (total + subset_steps - 1) / subset_steps;
+  return static_cast<int>(std::clamp<std::size_t>(e, static_cast<std::size_t>(std::max(epochs, 1)), 1000000));
+}
+
 std::string fraction_folder(double fraction) {
   std::string s = "f";  // appended: "f" + std::string trips GCC 12's -Wrestrict false positive
   s += fraction_text(fraction);
@@ -264,8 +274,20 @@ OptimizeResult optimize_dataset(const OptimizeOptions& o) {
         log(name + ": delay MAPE " + pct(overall(table.rows()).delay_mape) + ", jitter MAPE " +
             pct(jitter_or_nan(overall(table.rows()))));
       };
+      // Both subset models have the same size, so the same budget; with final_budget = steps they get
+      // the all-pool model's optimiser steps (epochs, patience and the MAPE phase scaled alike).
+      ModelSettings subset_models = models;
+      if (cfg.final_budget == "steps") {
+        const int e = step_matched_epochs(models.fit.epochs, pool.size(), fr.selected.size(), models.fit.batch_size);
+        const double factor = static_cast<double>(e) / models.fit.epochs;
+        subset_models.fit.patience = static_cast<int>(std::ceil(models.fit.patience * factor));
+        subset_models.fit = fit_for_epochs(subset_models.fit, e);
+        log("final models: " + std::to_string(e) + " epochs on " + std::to_string(fr.selected.size()) +
+            " samples (the all-pool model's optimiser steps; patience " + std::to_string(subset_models.fit.patience) +
+            ")");
+      }
       const std::vector<net::Sample> chosen = pick(pool, fr.selected);
-      TrainedModel fin = train_model(chosen, val_sub, models, models.fit.epochs);
+      TrainedModel fin = train_model(chosen, val_sub, subset_models, subset_models.fit.epochs);
       finish_method("autoopt",
                     "AutoOPT: " + std::to_string(fr.selected.size()) + " of " + std::to_string(pool.size()) +
                         " samples (fraction " + fraction_text(fraction) +
@@ -274,7 +296,7 @@ OptimizeResult optimize_dataset(const OptimizeOptions& o) {
       methods.push_back(all_method);
       const auto rnd_ids = random_selection(pool.size(), fr.selected.size(), cfg.seed);
       const std::vector<net::Sample> rnd = pick(pool, rnd_ids);
-      TrainedModel rm = train_model(rnd, val_sub, models, models.fit.epochs);
+      TrainedModel rm = train_model(rnd, val_sub, subset_models, subset_models.fit.epochs);
       finish_method("random", std::to_string(rnd.size()) + " samples drawn uniformly at random (seed " +
                                   std::to_string(cfg.seed) + ")",
                     rm, rnd.size());

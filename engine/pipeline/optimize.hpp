@@ -63,6 +63,11 @@ struct OptimizeResult {
   std::vector<FractionResult> fractions;  // in OptimizeOptions::fractions order
 };
 
+// The epochs that give a model on `subset` samples as many optimiser steps as `epochs` epochs on
+// `pool` samples, batches of `batch_size`: ceil(epochs x ceil(pool / b) / ceil(subset / b)), at least
+// `epochs` (RunConfig::final_budget = steps). Throws autoopt::Error when subset or batch_size is 0.
+[[nodiscard]] int step_matched_epochs(int epochs, std::size_t pool, std::size_t subset, int batch_size);
+
 // Collective over dist.comm (every rank loads the pool and the validation set; rank 0 runs Stage 2,
 // the others serve its scoring requests). Writes into `out`: models/all-pool/ (model, table.csv,
 // state.txt), optimize.txt (the settings it was made with), and per fraction f<F>/: selected.csv

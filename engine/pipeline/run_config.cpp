@@ -57,6 +57,10 @@ std::string RunConfig::fingerprint() const {
   // Later keys appear only when not at their default, so run folders made before them still resume.
   if (delay_loss != "mape") o << "delay_loss=" << delay_loss << "\n";
   if (occupancy_scale != "auto") o << "occupancy_scale=" << occupancy_scale << "\n";
+  if (occupancy_head != "linear") o << "occupancy_head=" << occupancy_head << "\n";
+  if (lr_schedule != "constant") o << "lr_schedule=" << lr_schedule << "\n";
+  if (mape_epochs != 0) o << "mape_epochs=" << mape_epochs << "\n";
+  if (final_budget != "epochs") o << "final_budget=" << final_budget << "\n";
   return o.str();
 }
 
@@ -83,6 +87,10 @@ void check_run_config(const RunConfig& c, const std::function<std::string(const 
   const bool quickstart = std::find(c.baselines.begin(), c.baselines.end(), "quickstart") != c.baselines.end();
   if (quickstart && c.quickstart_config.empty()) {
     fail("quickstart_config", "the quickstart baseline needs a generator config (e.g. quickstart.conf)");
+  }
+  if (c.mape_epochs > c.final_epochs) {
+    fail("mape_epochs", "mape_epochs = " + std::to_string(c.mape_epochs) + " exceeds final_epochs = " +
+                            std::to_string(c.final_epochs));
   }
   if (c.device != "cpu" && c.device != "cuda") fail("device", "expected cpu or cuda, got '" + c.device + "'");
 }
@@ -135,6 +143,10 @@ RunConfig run_config_from(const gen::ConfigFile& f) {
   c.lr = f.get_double("lr", c.lr, 1e-12, 10.0);
   c.delay_loss = f.get_choice("delay_loss", c.delay_loss, {"mape", "log_mse"});
   c.occupancy_scale = f.get_choice("occupancy_scale", c.occupancy_scale, {"auto", "packet", "labels"});
+  c.occupancy_head = f.get_choice("occupancy_head", c.occupancy_head, {"linear", "softplus"});
+  c.lr_schedule = f.get_choice("lr_schedule", c.lr_schedule, {"constant", "cosine"});
+  c.mape_epochs = static_cast<int>(f.get_int("mape_epochs", c.mape_epochs, 0, 1000000));
+  c.final_budget = f.get_choice("final_budget", c.final_budget, {"epochs", "steps"});
 
   std::vector<std::string> b = f.get_strings("baselines", {"none"});
   if (b.size() == 1 && b[0] == "none") b.clear();

@@ -65,6 +65,14 @@ struct RunConfig {
   double lr = 1e-3;
   std::string delay_loss = "mape";          // mape | log_mse (model::DelayLoss)
   std::string occupancy_scale = "auto";     // auto | packet | labels (model::OccupancyScale)
+  std::string occupancy_head = "linear";    // linear | softplus (model::RouteNetConfig::positive_occupancy)
+  std::string lr_schedule = "constant";     // constant | cosine (model::LrSchedule)
+  int mape_epochs = 0;                      // last epochs on the MAPE (FitOptions::mape_epochs), of final_epochs
+  // `autoopt optimize`: how long the subset models (AutoOPT's and random's final models) train.
+  // epochs: final_epochs like the all-pool model (fewer optimiser steps on a smaller set); steps:
+  // final_epochs x the all-pool model's batches per epoch / the subset's (patience and mape_epochs
+  // scaled alike), so every final model gets the same number of optimiser steps.
+  std::string final_budget = "epochs";
 
   // Baselines: any of random, quickstart, oracle.
   std::vector<std::string> baselines;

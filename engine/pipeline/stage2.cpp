@@ -126,11 +126,14 @@ ModelSettings model_settings(const RunConfig& c) {
   ModelSettings m;
   m.config.path_dim = m.config.link_dim = m.config.queue_dim = c.model_dim;
   m.config.iterations = c.model_iterations;
+  m.config.positive_occupancy = c.occupancy_head == "softplus";
   m.fit.epochs = c.final_epochs;
   m.fit.lr = c.lr;
   m.fit.batch_size = c.batch_size;
   m.fit.delay_loss = model::parse_delay_loss(c.delay_loss);
   m.fit.occupancy_scale = model::parse_occupancy_scale(c.occupancy_scale);
+  m.fit.lr_schedule = model::parse_lr_schedule(c.lr_schedule);
+  m.fit.mape_epochs = c.mape_epochs;
   m.fit.seed = c.seed;
   m.fit.patience = c.patience;
   m.fit.device = model::parse_device(c.device);
@@ -139,12 +142,23 @@ ModelSettings model_settings(const RunConfig& c) {
   return m;
 }
 
+model::FitOptions fit_for_epochs(const model::FitOptions& fit, int epochs) {
+  model::FitOptions f = fit;
+  f.epochs = epochs;
+  if (fit.mape_epochs > 0 && fit.epochs > 0) {
+    const long scaled = std::lround(static_cast<double>(fit.mape_epochs) * epochs / fit.epochs);
+    f.mape_epochs = static_cast<int>(std::clamp<long>(scaled, 1, std::max(epochs, 1)));
+  } else {
+    f.mape_epochs = 0;
+  }
+  return f;
+}
+
 TrainedModel train_model(std::span<const net::Sample> train, std::span<const net::Sample> val,
                          const ModelSettings& settings, int epochs) {
   const auto t0 = std::chrono::steady_clock::now();
   TrainedModel out{model::Trainer(settings.config), {}, 0.0};
-  model::FitOptions fit = settings.fit;
-  fit.epochs = epochs;
+  const model::FitOptions fit = fit_for_epochs(settings.fit, epochs);
   out.fit = out.trainer.fit(train, val, fit);
   out.seconds = seconds_since(t0);
   return out;
@@ -212,8 +226,7 @@ SeedResult select_seed_set(std::span<const net::Sample> pool, std::span<const fl
 model::FilterModelOptions filter_options(const ModelSettings& models) {
   model::FilterModelOptions fo;
   fo.config = models.config;
-  fo.fit = models.fit;
-  fo.fit.epochs = models.filter_epochs;
+  fo.fit = fit_for_epochs(models.fit, models.filter_epochs);
   fo.fit.patience = std::max(1, std::min(models.fit.patience, models.filter_epochs));
   return fo;
 }

@@ -55,7 +55,12 @@ struct TrainedModel {
   model::FitReport fit;
   double seconds = 0.0;
 };
-// A fresh model fitted on `train` with early stopping on `val` (may be empty), `epochs` epochs.
+// settings.fit with `epochs` epochs: fit.mape_epochs scaled by epochs / fit.epochs (rounded, at least 1
+// when it was positive, at most `epochs`), so a shorter or longer training keeps the share of its
+// MAPE phase.
+[[nodiscard]] model::FitOptions fit_for_epochs(const model::FitOptions& fit, int epochs);
+// A fresh model fitted on `train` with early stopping on `val` (may be empty), `epochs` epochs
+// (fit_for_epochs).
 [[nodiscard]] TrainedModel train_model(std::span<const net::Sample> train, std::span<const net::Sample> val,
                                        const ModelSettings& settings, int epochs);
 

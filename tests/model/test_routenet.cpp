@@ -6,6 +6,8 @@
 #include "model/routenet.hpp"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 #include <torch/torch.h>
 
 #include <string>
@@ -153,6 +155,22 @@ TEST(RouteNetConfig, TextRoundTripAndBadText) {
   model::RouteNetConfig bad;
   bad.iterations = 0;
   EXPECT_THROW(bad.validate(), Error);
+  // positive_occupancy is written only when set: older texts (without the key) load as linear.
+  EXPECT_EQ(c.to_text().find("positive_occupancy"), std::string::npos);
+  model::RouteNetConfig p = c;
+  p.positive_occupancy = true;
+  EXPECT_NE(p.to_text().find("positive_occupancy 1\n"), std::string::npos);
+  EXPECT_EQ(model::RouteNetConfig::from_text(p.to_text()), p);
+  EXPECT_FALSE(model::RouteNetConfig::from_text(c.to_text()).positive_occupancy);
+  std::string two = p.to_text();
+  two.replace(two.find("positive_occupancy 1"), 20, "positive_occupancy 2");
+  try {
+    (void)model::RouteNetConfig::from_text(two);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("expected 0 or 1 for positive_occupancy, got '2'"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(RouteNet, HopsGroupedByPosition) {
@@ -391,6 +409,40 @@ TEST(RouteNet, ZeroOccupancyGivesTransmissionTimes) {
   const double c = 0.5 * net->config().occupancy_scale;
   EXPECT_NEAR(out2.queue_delay[1].item<double>(), 2 * c / 1e4, 1e-12);
   EXPECT_NEAR(out2.queue_delay[3].item<double>(), c / 1e4, 1e-12);
+}
+
+TEST(RouteNet, PositiveOccupancyIsSoftplusOfTheHead) {
+  torch::set_num_threads(1);
+  const model::SampleTensors raw = model::featurize(three_node(), {.dtype = torch::kDouble});
+  const std::vector<model::SampleTensors> parts{raw};
+  const model::ModelInput in = model::make_input(raw, model::Normalizer::fit(parts));
+  model::RouteNetConfig cfg;
+  cfg.positive_occupancy = true;
+  torch::manual_seed(5);
+  model::RouteNet net(cfg);
+  net->to(torch::kDouble);
+  // A constant head output b gives softplus(b) * occupancy_scale / capacity per hop, whatever b's sign.
+  for (const double b : {-3.0, 0.0, 2.0}) {
+    {
+      torch::NoGradGuard g;
+      net->occupancy_output()->weight.zero_();
+      net->occupancy_output()->bias.fill_(b);
+    }
+    const model::RouteNetOutput out = net->forward(in);
+    const double c = std::log1p(std::exp(b)) * cfg.occupancy_scale;
+    EXPECT_NEAR(out.queue_delay[1].item<double>(), 2 * c / 1e4, 1e-12) << b;  // path 0->2: two hops
+    EXPECT_NEAR(out.queue_delay[3].item<double>(), c / 1e4, 1e-12) << b;
+  }
+  // With random weights of both signs every delay stays above the transmission time.
+  torch::manual_seed(9);
+  model::RouteNet other(cfg);
+  other->to(torch::kDouble);
+  {
+    torch::NoGradGuard g;
+    other->occupancy_output()->bias.fill_(-20.0);  // deep in the negative range
+  }
+  const model::RouteNetOutput o2 = other->forward(in);
+  for (std::int64_t p = 0; p < o2.queue_delay.size(0); ++p) EXPECT_GT(o2.queue_delay[p].item<double>(), 0.0) << p;
 }
 
 TEST(RouteNet, JitterReadoutByHand) {

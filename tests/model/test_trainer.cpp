@@ -278,6 +278,83 @@ TEST(Trainer, ParseDelayLoss) {
   }
 }
 
+TEST(Trainer, CosineScheduleAndParse) {
+  const double lr = 0.002;
+  // Constant: the same rate at every epoch.
+  for (int e = 1; e <= 5; ++e) EXPECT_DOUBLE_EQ(model::scheduled_lr(lr, model::LrSchedule::constant, e, 5), lr);
+  // Cosine over 5 epochs: lr at the first, lr_cosine_floor * lr at the last, the mean of both halfway,
+  // falling all along.
+  const auto cos5 = [&](int e) { return model::scheduled_lr(lr, model::LrSchedule::cosine, e, 5); };
+  EXPECT_NEAR(cos5(1), lr, 1e-15);
+  EXPECT_NEAR(cos5(5), model::lr_cosine_floor * lr, 1e-15);
+  EXPECT_NEAR(cos5(3), lr * (1 + model::lr_cosine_floor) / 2, 1e-15);
+  EXPECT_NEAR(cos5(2), lr * (model::lr_cosine_floor + (1 - model::lr_cosine_floor) * (1 + std::sqrt(0.5)) / 2), 1e-15);
+  for (int e = 1; e < 5; ++e) EXPECT_GT(cos5(e), cos5(e + 1));
+  EXPECT_DOUBLE_EQ(model::scheduled_lr(lr, model::LrSchedule::cosine, 1, 1), lr);  // one epoch: no decay
+  EXPECT_EQ(model::parse_lr_schedule("cosine"), model::LrSchedule::cosine);
+  EXPECT_EQ(model::parse_lr_schedule("constant"), model::LrSchedule::constant);
+  EXPECT_EQ(model::lr_schedule_name(model::LrSchedule::cosine), "cosine");
+  try {
+    (void)model::parse_lr_schedule("step");
+    ADD_FAILURE() << "no error for 'step'";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'constant' or 'cosine', got 'step'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Trainer, MapePhaseAndScheduleInTheEpochLog) {
+  torch::set_num_threads(1);
+  const auto train = dataset(4, 41);
+  const auto val = dataset(2, 42);
+  model::FitOptions o;
+  o.epochs = 4;
+  o.patience = 100;  // no early stop: every epoch runs
+  o.batch_size = 2;
+  o.delay_loss = model::DelayLoss::log_mse;
+  o.lr_schedule = model::LrSchedule::cosine;
+  o.mape_epochs = 2;
+  model::Trainer t;
+  const model::FitReport r = t.fit(train, val, o);
+  ASSERT_EQ(r.epochs.size(), 4U);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(r.epochs[i].epoch, static_cast<int>(i) + 1);
+    EXPECT_EQ(r.epochs[i].delay_loss, i < 2 ? model::DelayLoss::log_mse : model::DelayLoss::mape) << i;
+    EXPECT_DOUBLE_EQ(r.epochs[i].lr, model::scheduled_lr(o.lr, o.lr_schedule, static_cast<int>(i) + 1, 4));
+    // In the MAPE phase the training objective is the delay MAPE plus the weighted jitter and drop terms.
+    if (i >= 2) EXPECT_GE(r.epochs[i].train_loss, r.epochs[i].train_delay_mape - 1e-9);
+  }
+  // Early stopping of the first phase (patience 1 over 20 epochs) starts the MAPE phase at once: the
+  // MAPE epochs are numbered from epochs - mape_epochs + 1 and follow the log-MSE ones.
+  o.epochs = 20;
+  o.mape_epochs = 3;
+  o.patience = 1;
+  o.lr = 0.05;  // large steps: the validation MAPE stops improving early
+  model::Trainer t2;
+  const model::FitReport r2 = t2.fit(train, val, o);
+  bool in_mape = false;
+  int mape_seen = 0;
+  for (const auto& e : r2.epochs) {
+    if (e.delay_loss == model::DelayLoss::mape) {
+      if (!in_mape) EXPECT_EQ(e.epoch, 18) << "the MAPE phase starts at epoch epochs - mape_epochs + 1";
+      in_mape = true;
+      ++mape_seen;
+    } else {
+      EXPECT_FALSE(in_mape) << "a log-MSE epoch after the MAPE phase began";
+    }
+  }
+  EXPECT_GE(mape_seen, 1);
+  EXPECT_LE(mape_seen, 3);
+  // mape_epochs beyond epochs is refused.
+  o.epochs = 2;
+  o.mape_epochs = 3;
+  try {
+    (void)t2.fit(train, val, o);
+    ADD_FAILURE() << "no error for mape_epochs > epochs";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("mape_epochs must be in [0, epochs = 2], got 3"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Trainer, SameSeedSamePredictionsAndCheckpointRoundTrip) {
   torch::set_num_threads(1);
   const auto train = dataset(4, 21);

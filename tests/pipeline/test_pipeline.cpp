@@ -315,6 +315,50 @@ TEST(RunConfig, LossAndScaleReachTheModelSettingsAndTheFingerprint) {
   EXPECT_EQ(t.occupancy_scale, "packet");
 }
 
+TEST(RunConfig, ScheduleMapePhaseAndFinalBudget) {
+  const RunConfig d = run_config_from(gen::ConfigFile::parse("n_max: 5\n", "d.conf"));
+  EXPECT_EQ(model_settings(d).fit.lr_schedule, model::LrSchedule::constant);
+  EXPECT_EQ(model_settings(d).fit.mape_epochs, 0);
+  EXPECT_EQ(d.final_budget, "epochs");
+  for (const char* key : {"lr_schedule", "mape_epochs", "final_budget"})
+    EXPECT_EQ(d.fingerprint().find(key), std::string::npos) << key;  // defaults: older folders resume
+  const RunConfig c = run_config_from(gen::ConfigFile::parse(
+      "n_max: 5\nfinal_epochs: 10\nlr_schedule: cosine\nmape_epochs: 4\nfinal_budget: steps\n", "c.conf"));
+  EXPECT_EQ(model_settings(c).fit.lr_schedule, model::LrSchedule::cosine);
+  EXPECT_EQ(model_settings(c).fit.mape_epochs, 4);
+  EXPECT_NE(c.fingerprint().find("lr_schedule=cosine\nmape_epochs=4\nfinal_budget=steps\n"), std::string::npos)
+      << c.fingerprint();
+  EXPECT_FALSE(model_settings(d).config.positive_occupancy);
+  EXPECT_TRUE(model_settings(run_config_from(gen::ConfigFile::parse("occupancy_head: softplus\n", "s.conf")))
+                  .config.positive_occupancy);
+  EXPECT_NE(config_error("occupancy_head: relu\n").find("key 'occupancy_head'"), std::string::npos);
+  EXPECT_NE(config_error("lr_schedule: step\n").find("key 'lr_schedule'"), std::string::npos);
+  EXPECT_NE(config_error("final_budget: time\n").find("key 'final_budget'"), std::string::npos);
+  const std::string over = config_error("final_epochs: 3\nmape_epochs: 4\n");
+  EXPECT_NE(over.find("bad.conf:2: key 'mape_epochs'"), std::string::npos) << over;
+  EXPECT_NE(over.find("exceeds final_epochs = 3"), std::string::npos) << over;
+
+  // A shorter or longer training keeps the share of its MAPE phase (at least one epoch).
+  const model::FitOptions f = model_settings(c).fit;
+  EXPECT_EQ(fit_for_epochs(f, 20).mape_epochs, 8);
+  EXPECT_EQ(fit_for_epochs(f, 20).epochs, 20);
+  EXPECT_EQ(fit_for_epochs(f, 5).mape_epochs, 2);
+  EXPECT_EQ(fit_for_epochs(f, 1).mape_epochs, 1);
+  EXPECT_EQ(fit_for_epochs(model_settings(d).fit, 7).mape_epochs, 0);
+  // The filter model's short trainings too (filter_epochs 4 of final_epochs 10: 2 of 4 rounded).
+  EXPECT_EQ(filter_options(model_settings(c)).fit.mape_epochs, 2);
+  EXPECT_EQ(filter_options(model_settings(c)).fit.epochs, 4);
+
+  // Equal optimiser steps: 878 samples in batches of 8 are 110 steps an epoch, 88 samples 11.
+  EXPECT_EQ(step_matched_epochs(8, 878, 88, 8), 80);
+  EXPECT_EQ(step_matched_epochs(8, 878, 220, 8), 32);   // 28 steps an epoch: 880 / 28 = 31.4 -> 32
+  EXPECT_EQ(step_matched_epochs(8, 100, 100, 8), 8);    // the whole pool: unchanged
+  EXPECT_EQ(step_matched_epochs(3, 10, 9, 4), 3);       // the same batches an epoch (3): unchanged
+  EXPECT_EQ(step_matched_epochs(2, 1000, 1, 1), 2000);
+  EXPECT_THROW((void)step_matched_epochs(8, 100, 0, 8), Error);
+  EXPECT_THROW((void)step_matched_epochs(8, 100, 10, 0), Error);
+}
+
 TEST(RunConfig, OverridesAreCheckedAndChangeTheFingerprint) {
   RunConfig c = run_config_from(gen::ConfigFile::parse("pool_size: 20\nn_max: 10\n", "x.conf"));
   const std::string fp = c.fingerprint();
