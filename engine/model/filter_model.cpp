@@ -44,6 +44,8 @@ RouteNetFilter::RouteNetFilter(std::span<const net::Sample> pool, std::span<cons
     throw Error(p + "influence_lr: expected a positive number, got " + std::to_string(options_.influence_lr));
   if (options_.influence_batch < 1)
     throw Error(p + "influence_batch: expected >= 1, got " + std::to_string(options_.influence_batch));
+  if (options_.min_steps < 0)
+    throw Error(p + "min_steps: expected >= 0, got " + std::to_string(options_.min_steps));
   if (!(options_.candidate_weight >= 0.0) || !std::isfinite(options_.candidate_weight))
     throw Error(p + "candidate_weight: expected a finite number >= 0, got " +
                 std::to_string(options_.candidate_weight));
@@ -81,6 +83,19 @@ const SampleTensors& RouteNetFilter::features(std::size_t id) {
   return *f;
 }
 
+FitOptions RouteNetFilter::fit_options_for(std::size_t n) const {
+  const FitOptions& f = options_.fit;
+  if (options_.min_steps <= 0 || n == 0 || f.batch_size < 1 || f.epochs < 1) return f;
+  const auto b = static_cast<std::size_t>(f.batch_size);
+  const std::size_t per_epoch = (n + b - 1) / b;
+  const std::size_t need = (static_cast<std::size_t>(options_.min_steps) + per_epoch - 1) / per_epoch;
+  if (need <= static_cast<std::size_t>(f.epochs)) return f;
+  const int e = static_cast<int>(std::min<std::size_t>(need, 1000000));
+  FitOptions out = with_epochs(f, e);
+  out.patience = static_cast<int>(std::ceil(static_cast<double>(f.patience) * e / f.epochs));
+  return out;
+}
+
 void RouteNetFilter::train(std::span<const std::size_t> train_ids) {
   if (train_ids.empty()) throw Error("RouteNetFilter::train: no training ids");
   std::vector<net::Sample> samples;
@@ -92,7 +107,7 @@ void RouteNetFilter::train(std::span<const std::size_t> train_ids) {
   trained_ = false;
   val_mape_.reset();
   test_mape_.reset();
-  last_fit_ = trainer_.fit(samples, validation_, options_.fit);
+  last_fit_ = trainer_.fit(samples, validation_, fit_options_for(samples.size()));
   trained_ = true;
 }
 

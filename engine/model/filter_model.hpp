@@ -23,6 +23,10 @@ struct FilterModelOptions {
   RouteNetConfig config{};  // architecture of every (re)trained model
   // Training of train(ids): few epochs, seeded (same ids, seed and thread count -> same model).
   FitOptions fit{.epochs = 5, .patience = 5};
+  // Each train(ids) runs at least this many optimiser steps: fit.epochs is raised to
+  // ceil(min_steps / ceil(|ids| / fit.batch_size)) when that is more (patience and the MAPE phase scaled
+  // alike), so a small D_tra is not left almost untrained. 0: fit.epochs whatever the size.
+  int min_steps = 0;
   // Fast influence: `influence_steps` Adam steps (fresh optimiser, lr influence_lr) from the current
   // weights, each on `influence_batch` training samples drawn (seeded by fit.seed and the candidate)
   // from train_ids, once without and once with the candidate added to every step, its loss weighted
@@ -62,6 +66,8 @@ class RouteNetFilter final : public opt::FilterModel {
   [[nodiscard]] Trainer& trainer() noexcept { return trainer_; }
   [[nodiscard]] const FitReport& last_fit() const noexcept { return last_fit_; }
   [[nodiscard]] const FilterModelOptions& options() const noexcept { return options_; }
+  // The fit options train() uses on `n` samples (FilterModelOptions::min_steps applied).
+  [[nodiscard]] FitOptions fit_options_for(std::size_t n) const;
 
  private:
   void require_trained(const char* what) const;

@@ -126,6 +126,18 @@ std::string_view delay_loss_name(DelayLoss l) noexcept {
   return l == DelayLoss::log_mse ? "log_mse" : "mape";
 }
 
+FitOptions with_epochs(const FitOptions& fit, int epochs) {
+  FitOptions f = fit;
+  f.epochs = epochs;
+  if (fit.mape_epochs > 0 && fit.epochs > 0) {
+    const long scaled = std::lround(static_cast<double>(fit.mape_epochs) * epochs / fit.epochs);
+    f.mape_epochs = static_cast<int>(std::clamp<long>(scaled, 1, std::max(epochs, 1)));
+  } else {
+    f.mape_epochs = 0;
+  }
+  return f;
+}
+
 LrSchedule parse_lr_schedule(std::string_view name) {
   if (name == "constant") return LrSchedule::constant;
   if (name == "cosine") return LrSchedule::cosine;

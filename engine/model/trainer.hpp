@@ -102,6 +102,10 @@ struct FitOptions {
   int mape_epochs = 0;
 };
 
+// `fit` with `epochs` epochs: mape_epochs scaled by epochs / fit.epochs (rounded, at least 1 when it
+// was positive, at most `epochs`), so a shorter or longer training keeps the share of its MAPE phase.
+[[nodiscard]] FitOptions with_epochs(const FitOptions& fit, int epochs);
+
 // The training objective on one batch (scalar tensors): the delay term (options.delay_loss) over paths
 // with delivered packets (delay label > 0) + jitter_weight * the jitter term (options.jitter_loss) over paths with a positive
 // jitter label + loss_weight * BCE-with-logits of the drop ratio over paths with a drop-ratio label

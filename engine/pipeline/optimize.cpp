@@ -281,7 +281,7 @@ OptimizeResult optimize_dataset(const OptimizeOptions& o) {
         const int e = step_matched_epochs(models.fit.epochs, pool.size(), fr.selected.size(), models.fit.batch_size);
         const double factor = static_cast<double>(e) / models.fit.epochs;
         subset_models.fit.patience = static_cast<int>(std::ceil(models.fit.patience * factor));
-        subset_models.fit = fit_for_epochs(subset_models.fit, e);
+        subset_models.fit = model::with_epochs(subset_models.fit, e);
         log("final models: " + std::to_string(e) + " epochs on " + std::to_string(fr.selected.size()) +
             " samples (the all-pool model's optimiser steps; patience " + std::to_string(subset_models.fit.patience) +
             ")");

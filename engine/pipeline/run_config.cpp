@@ -61,6 +61,7 @@ std::string RunConfig::fingerprint() const {
   if (lr_schedule != "constant") o << "lr_schedule=" << lr_schedule << "\n";
   if (mape_epochs != 0) o << "mape_epochs=" << mape_epochs << "\n";
   if (final_budget != "epochs") o << "final_budget=" << final_budget << "\n";
+  if (filter_min_steps != 0) o << "filter_min_steps=" << filter_min_steps << "\n";
   return o.str();
 }
 
@@ -137,6 +138,7 @@ RunConfig run_config_from(const gen::ConfigFile& f) {
   c.model_iterations = static_cast<int>(f.get_int("model_iterations", c.model_iterations, 1, 1000));
   c.extractor_epochs = static_cast<int>(f.get_int("extractor_epochs", c.extractor_epochs, 1, 1000000));
   c.filter_epochs = static_cast<int>(f.get_int("filter_epochs", c.filter_epochs, 1, 1000000));
+  c.filter_min_steps = static_cast<int>(f.get_int("filter_min_steps", c.filter_min_steps, 0, 100000000));
   c.final_epochs = static_cast<int>(f.get_int("final_epochs", c.final_epochs, 1, 1000000));
   c.patience = static_cast<int>(f.get_int("patience", c.patience, 1, 1000000));
   c.batch_size = static_cast<int>(f.get_int("batch_size", c.batch_size, 1, 1000000));

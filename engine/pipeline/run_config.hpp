@@ -59,6 +59,7 @@ struct RunConfig {
   int model_iterations = 8;
   int extractor_epochs = 10;
   int filter_epochs = 4;
+  int filter_min_steps = 0;                 // each filter training runs at least this many optimiser steps
   int final_epochs = 20;
   int patience = 10;
   int batch_size = 4;

@@ -139,26 +139,15 @@ ModelSettings model_settings(const RunConfig& c) {
   m.fit.device = model::parse_device(c.device);
   m.extractor_epochs = c.extractor_epochs;
   m.filter_epochs = c.filter_epochs;
+  m.filter_min_steps = c.filter_min_steps;
   return m;
-}
-
-model::FitOptions fit_for_epochs(const model::FitOptions& fit, int epochs) {
-  model::FitOptions f = fit;
-  f.epochs = epochs;
-  if (fit.mape_epochs > 0 && fit.epochs > 0) {
-    const long scaled = std::lround(static_cast<double>(fit.mape_epochs) * epochs / fit.epochs);
-    f.mape_epochs = static_cast<int>(std::clamp<long>(scaled, 1, std::max(epochs, 1)));
-  } else {
-    f.mape_epochs = 0;
-  }
-  return f;
 }
 
 TrainedModel train_model(std::span<const net::Sample> train, std::span<const net::Sample> val,
                          const ModelSettings& settings, int epochs) {
   const auto t0 = std::chrono::steady_clock::now();
   TrainedModel out{model::Trainer(settings.config), {}, 0.0};
-  const model::FitOptions fit = fit_for_epochs(settings.fit, epochs);
+  const model::FitOptions fit = model::with_epochs(settings.fit, epochs);
   out.fit = out.trainer.fit(train, val, fit);
   out.seconds = seconds_since(t0);
   return out;
@@ -226,7 +215,8 @@ SeedResult select_seed_set(std::span<const net::Sample> pool, std::span<const fl
 model::FilterModelOptions filter_options(const ModelSettings& models) {
   model::FilterModelOptions fo;
   fo.config = models.config;
-  fo.fit = fit_for_epochs(models.fit, models.filter_epochs);
+  fo.fit = model::with_epochs(models.fit, models.filter_epochs);
+  fo.min_steps = models.filter_min_steps;
   fo.fit.patience = std::max(1, std::min(models.fit.patience, models.filter_epochs));
   return fo;
 }

@@ -47,6 +47,7 @@ struct ModelSettings {
   model::FitOptions fit;  // fit.epochs: the final model's epochs (same for every method)
   int extractor_epochs = 10;
   int filter_epochs = 4;
+  int filter_min_steps = 0;  // model::FilterModelOptions::min_steps
 };
 [[nodiscard]] ModelSettings model_settings(const RunConfig& config);
 
@@ -55,12 +56,8 @@ struct TrainedModel {
   model::FitReport fit;
   double seconds = 0.0;
 };
-// settings.fit with `epochs` epochs: fit.mape_epochs scaled by epochs / fit.epochs (rounded, at least 1
-// when it was positive, at most `epochs`), so a shorter or longer training keeps the share of its
-// MAPE phase.
-[[nodiscard]] model::FitOptions fit_for_epochs(const model::FitOptions& fit, int epochs);
 // A fresh model fitted on `train` with early stopping on `val` (may be empty), `epochs` epochs
-// (fit_for_epochs).
+// (model::with_epochs of settings.fit).
 [[nodiscard]] TrainedModel train_model(std::span<const net::Sample> train, std::span<const net::Sample> val,
                                        const ModelSettings& settings, int epochs);
 

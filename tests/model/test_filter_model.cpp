@@ -147,6 +147,36 @@ TEST_F(FilterModelTest, EmbedPoolIsRowMajorSamplesByDimension) {
   EXPECT_TRUE(model::embed_pool(f.trainer(), {}).empty());
 }
 
+TEST_F(FilterModelTest, MinStepsRaisesTheEpochsOfSmallTrainingSets) {
+  FilterModelOptions o = tiny_options();
+  o.fit.batch_size = 4;
+  o.fit.mape_epochs = 2;  // of 4
+  RouteNetFilter plain(pool_, val_, {}, o);
+  EXPECT_EQ(plain.fit_options_for(3).epochs, 4);  // min_steps 0: unchanged
+  o.min_steps = 30;
+  RouteNetFilter f(pool_, val_, {}, o);
+  // 6 samples are 2 batches an epoch: 15 epochs for 30 steps; patience and the MAPE phase scale alike.
+  const model::FitOptions six = f.fit_options_for(6);
+  EXPECT_EQ(six.epochs, 15);
+  EXPECT_EQ(six.patience, 15);
+  EXPECT_EQ(six.mape_epochs, 8);  // 2 * 15 / 4 = 7.5, rounded
+  EXPECT_EQ(f.fit_options_for(3).epochs, 30);     // 1 batch an epoch
+  EXPECT_EQ(f.fit_options_for(40).epochs, 4);     // 10 batches x 4 epochs >= 30: unchanged
+  EXPECT_EQ(f.fit_options_for(40).mape_epochs, 2);
+  // train() runs them: 3 samples, 1 batch an epoch, patience 30: all 30 epochs.
+  f.train(iota_ids(0, 3));
+  ASSERT_FALSE(f.last_fit().epochs.empty());
+  EXPECT_EQ(f.last_fit().epochs.size(), 30U);
+  FilterModelOptions bad = tiny_options();
+  bad.min_steps = -1;
+  try {
+    RouteNetFilter g(pool_, val_, {}, bad);
+    ADD_FAILURE() << "no error for min_steps -1";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("min_steps: expected >= 0, got -1"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(FilterModelTest, RefusesBadInput) {
   const auto message = [](auto&& fn) {
     try {

@@ -340,14 +340,18 @@ TEST(RunConfig, ScheduleMapePhaseAndFinalBudget) {
 
   // A shorter or longer training keeps the share of its MAPE phase (at least one epoch).
   const model::FitOptions f = model_settings(c).fit;
-  EXPECT_EQ(fit_for_epochs(f, 20).mape_epochs, 8);
-  EXPECT_EQ(fit_for_epochs(f, 20).epochs, 20);
-  EXPECT_EQ(fit_for_epochs(f, 5).mape_epochs, 2);
-  EXPECT_EQ(fit_for_epochs(f, 1).mape_epochs, 1);
-  EXPECT_EQ(fit_for_epochs(model_settings(d).fit, 7).mape_epochs, 0);
+  EXPECT_EQ(model::with_epochs(f, 20).mape_epochs, 8);
+  EXPECT_EQ(model::with_epochs(f, 20).epochs, 20);
+  EXPECT_EQ(model::with_epochs(f, 5).mape_epochs, 2);
+  EXPECT_EQ(model::with_epochs(f, 1).mape_epochs, 1);
+  EXPECT_EQ(model::with_epochs(model_settings(d).fit, 7).mape_epochs, 0);
   // The filter model's short trainings too (filter_epochs 4 of final_epochs 10: 2 of 4 rounded).
   EXPECT_EQ(filter_options(model_settings(c)).fit.mape_epochs, 2);
   EXPECT_EQ(filter_options(model_settings(c)).fit.epochs, 4);
+  EXPECT_EQ(filter_options(model_settings(c)).min_steps, 0);
+  const RunConfig m = run_config_from(gen::ConfigFile::parse("n_max: 5\nfilter_min_steps: 120\n", "m.conf"));
+  EXPECT_EQ(filter_options(model_settings(m)).min_steps, 120);
+  EXPECT_NE(m.fingerprint().find("filter_min_steps=120\n"), std::string::npos);
 
   // Equal optimiser steps: 878 samples in batches of 8 are 110 steps an epoch, 88 samples 11.
   EXPECT_EQ(step_matched_epochs(8, 878, 88, 8), 80);
