@@ -35,7 +35,10 @@ struct alignas(64) Packet {  // one cache line
   double port_arr_t = 0.0;  // arrival at the current port
   double size = 0.0;        // bits
   double tag = 0.0;         // WFQ finish tag
-  double ln_delay = 0.0;    // ln(delay), set when the last hop starts (counted packets)
+  // The hop after the current one (hops_[hop_idx + 1]; on the last hop the current one), set on
+  // arrival at a port, so that starting the service does not look it up.
+  std::int32_t next_queue = 0;
+  std::int32_t next_port = 0;
   std::int32_t flow = 0;
   std::int32_t next = kNone;  // next packet in its queue, or in the free list
   std::int32_t hop_idx = 0;   // the current hop's entry in Sim::hops_
@@ -44,9 +47,9 @@ struct alignas(64) Packet {  // one cache line
   bool port_counted = false;  // arrived at the current port inside the window
 };
 
-// A queue: its first cache line is all that an accepted FIFO, SP or DRR arrival touches (the
-// state the event loop reads and writes and the per-arrival statistics), the second what a
-// departure adds, a drop counts and WFQ and DRR read.
+// A queue: its first cache line is all that an accepted FIFO, SP or DRR arrival or a departure
+// touches (the state the event loop reads and writes and the per-arrival statistics; the busy time
+// is kept by the port), the second what a drop counts and WFQ and DRR read.
 struct alignas(64) Queue {
   // ---- line 0 ----
   std::int32_t head = kNone;
@@ -61,7 +64,6 @@ struct alignas(64) Queue {
   double max_occ = 0.0;
   double sojourn_sum = 0.0;
   // ---- line 1 ----
-  double busy_s = 0.0;      // transmission time inside the window
   std::uint64_t drops = 0;  // arrivals in the window that were dropped (arrivals = accepted + drops)
   double weight = 1.0;
   double last_finish = 0.0;
@@ -70,23 +72,34 @@ struct alignas(64) Queue {
   double inv_share = 1.0;  // sum of the port's weights / weight (virtual clock)
 };
 
+// A port: one cache line with all that a departure needs to find the lines it touches next (the
+// packet, its queue, the next hop's queue and port), so that they load in parallel, and the busy
+// time of the queue served last. The bandwidth itself (results only) and the WFQ virtual time are
+// in Sim::port_bw_ and Sim::vtime_.
 struct alignas(64) Port {
   static constexpr std::int32_t kMaskedQueues = 64;  // nonempty covers ports with up to this many queues
-  double bw = 0.0;
   double inv_bw = 0.0;
+  // Bit i: queue q0 + i has packets waiting (nq <= kMaskedQueues), so that picking a queue reads
+  // only the nonempty ones.
+  std::uint64_t nonempty = 0;
+  // The transmission time inside the window of queue busy_q, summed here while that queue is the
+  // one served (every port with one queue, always); the other queues' sums wait in Sim::busy_.
+  // Moving a sum between the two changes no bit of it.
+  double busy_s = 0.0;
+  std::int32_t busy_q = 0;
   std::int32_t q0 = 0;  // first queue index
   std::int32_t nq = 0;
   std::int32_t in_service = kNone;
   std::int32_t in_service_q = kNone;
+  // The in-service packet's next hop (set when its service starts; meaningless on its last hop).
+  std::int32_t next_queue = 0;
+  std::int32_t next_port = 0;
   std::int32_t waiting = 0;  // packets queued, not in service (packet ids are 32-bit)
   std::int32_t drr_ptr = 0;
-  double vtime = 0.0;        // WFQ (SCFQ, StartTime) virtual time
   Policy policy = Policy::FIFO;
   bool drr_fresh = true;
-  // Bit i: queue q0 + i has packets waiting (nq <= kMaskedQueues), so that picking a queue reads
-  // only the nonempty ones.
-  std::uint64_t nonempty = 0;
 };
+static_assert(sizeof(Port) == 64);
 
 // A hop of a path: the queue and its port (both indices, so that both lines load at once).
 struct Hop {
@@ -245,10 +258,17 @@ struct alignas(64) FlowState {
       case SizeDist::Binomial: return (rng.next() >> 63U) != 0U ? size_b : size_a;
       case SizeDist::Generic: {
         // The first candidate whose cumulative probability exceeds u (the last one if none does):
-        // a binary search, so distributions with many candidates cost O(log n) per packet.
+        // for a few candidates a branch-free count of the cumulative probabilities that do not
+        // exceed u (the same index as the binary search: the table is sorted), else a binary
+        // search, so distributions with many candidates cost O(log n) per packet.
         const double* first = cum + cand_off;
         const double* last = first + cand_n - 1;
         const double u = rng.uniform() * *last;
+        if (cand_n <= 16) {
+          std::int32_t idx = 0;
+          for (const double* c = first; c != last; ++c) idx += !(u < *c) ? 1 : 0;
+          return size[cand_off + idx];
+        }
         return size[cand_off + (std::upper_bound(first, last, u) - first)];
       }
       case SizeDist::Trace: break;
@@ -342,7 +362,7 @@ class Sim {
     free_ = p;
   }
   void generate(std::int32_t f, double now);
-  void arrive(std::int32_t pid, double now);
+  void arrive(std::int32_t pid, Hop hop, double now);
   void depart(std::int32_t port, double now);
   void start_service(Port& port, double now, std::int32_t port_idx);
   std::int32_t select(Port& port);
@@ -373,9 +393,13 @@ class Sim {
   std::vector<BatchOpen> open_;    // the open batch of each acc_ slot
   std::vector<std::int32_t> slot_pair_;  // pair index of each slot
   std::vector<Port> ports_;
+  std::vector<double> port_bw_;  // bit/s, per port
+  std::vector<double> vtime_;    // per port: WFQ (SCFQ, StartTime) virtual time
   std::vector<Queue> queues_;
+  std::vector<double> busy_;     // per queue: transmission time inside the window (s), see Port::busy_s
   std::vector<FlowState> flows_;
   std::vector<Hop> hops_;
+  std::vector<Hop> first_hop_;  // per flow: hops_[hop_off], where its packets arrive first
   std::vector<double> cand_size_, cand_cum_;  // Generic size tables, shared by identical flows
   std::map<std::vector<double>, std::int32_t> cand_index_;  // table -> offset (set-up only)
   std::vector<Packet> pkts_;
@@ -390,7 +414,12 @@ class Sim {
   std::array<Delivery, 256> deliveries_{};
   std::size_t n_deliveries_ = 0;
   BinIncrements bin_incs_;
+  // Pending events: the flows' generations and the batch check in the calendar queue (ids: flow
+  // index, the check nflows), the ports' departures in a tournament tree (slot and id: port index).
+  // Keys are unique (sequence numbers), so the smaller of the two minima is exactly the event a
+  // single queue would pop.
   EventQueue events_{1, 1.0, 64};  // sized in run()
+  KeyTree departures_{1};          // sized in run()
   std::uint64_t seq_ = 0;
   SimCounters c_;
   std::uint64_t in_flight_ = 0;
@@ -473,10 +502,12 @@ void Sim::build_ports() {
     }
     const net::Node& node = topo.nodes[static_cast<std::size_t>(l.src)];
     Port& p = ports_[li];
-    p.bw = l.bandwidth_bps;
+    port_bw_.push_back(l.bandwidth_bps);
+    vtime_.push_back(0.0);
     p.inv_bw = 1.0 / l.bandwidth_bps;
     p.policy = node.policy;
     p.q0 = static_cast<std::int32_t>(queues_.size());
+    p.busy_q = p.q0;
     p.nq = node.num_queues();
     double max_w = 0.0;
     double sum_w = 0.0;
@@ -493,6 +524,7 @@ void Sim::build_ports() {
       qu.quantum = cfg_.drr_quantum_bits * qu.weight / scale;
       qu.inv_share = sum_w / qu.weight;
       queues_.push_back(qu);
+      busy_.push_back(0.0);
     }
   }
 }
@@ -660,6 +692,7 @@ void Sim::build_flows() {
         hops_.push_back(Hop{ports_[static_cast<std::size_t>(li)].q0 + q, li});
       }
       f.nhops = static_cast<std::int32_t>(path.size() - 1);
+      first_hop_.push_back(hops_[static_cast<std::size_t>(f.hop_off)]);
       flows_.push_back(std::move(f));
     }
   }
@@ -754,16 +787,19 @@ void Sim::start_service(Port& port, double now, std::int32_t port_idx) {
   --port.waiting;
   port.in_service = pid;
   port.in_service_q = q;
+  port.next_queue = p.next_queue;  // on the last hop meaningless: the departure delivers
+  port.next_port = p.next_port;
   if (port.policy == Policy::WFQ && (cfg_.wfq == WfqVariant::SCFQ || cfg_.wfq == WfqVariant::StartTime)) {
-    port.vtime = p.tag;
+    vtime_[static_cast<std::size_t>(port_idx)] = p.tag;
   }
   const double t_dep = now + p.size * port.inv_bw;
-  if (p.hops_left == 1 && p.counted) {
-    // The last hop: the delivery time is known now (the departure event carries these exact
-    // bits), so the delay's logarithm is computed here, off the delivery's path.
-    p.ln_delay = std::log(t_dep - p.gen_t);
+  const auto slot = static_cast<std::uint32_t>(port_idx);
+  const u128 k = EventQueue::key(t_dep, seq_++, slot);
+  if (k <= departures_.key(slot)) {
+    departures_.lower(slot, k);  // the port was idle (its slot empty)
+  } else {
+    departures_.set(slot, k);    // after a departure: replaces the key just popped
   }
-  push(t_dep, static_cast<std::uint32_t>(flows_.size()) + static_cast<std::uint32_t>(port_idx));
 }
 
 void Sim::generate(std::int32_t fi, double now) {
@@ -785,12 +821,12 @@ void Sim::generate(std::int32_t fi, double now) {
   ++c_.packets_generated;
   ++in_flight_;
   c_.max_packets_in_flight = std::max(c_.max_packets_in_flight, in_flight_);
-  arrive(pid, now);
+  arrive(pid, first_hop_[static_cast<std::size_t>(fi)], now);
 }
 
-void Sim::arrive(std::int32_t pid, double now) {
+// The packet arrives at its hop `hop` (hops_[p.hop_idx], passed by the caller).
+void Sim::arrive(std::int32_t pid, Hop hop, double now) {
   Packet& p = pkts_[static_cast<std::size_t>(pid)];
-  const Hop hop = hops_[static_cast<std::size_t>(p.hop_idx)];
   const std::int32_t q = hop.queue;
   Queue& qu = queues_[static_cast<std::size_t>(q)];
   const bool in_window = now >= t_begin_ && now < t_end_;  // ports: arrivals in [warmup, warmup + T)
@@ -806,6 +842,11 @@ void Sim::arrive(std::int32_t pid, double now) {
   }
   qu.occ_bits += p.size;
   ++qu.occ_pkts;
+  {
+    const Hop& nh = hops_[static_cast<std::size_t>(p.hop_idx + (p.hops_left > 1 ? 1 : 0))];
+    p.next_queue = nh.queue;
+    p.next_port = nh.port;
+  }
   p.port_arr_t = now;
   p.port_counted = in_window;
   if (in_window) {
@@ -818,11 +859,11 @@ void Sim::arrive(std::int32_t pid, double now) {
   if (port.policy == Policy::WFQ) {
     switch (cfg_.wfq) {
       case WfqVariant::SCFQ:
-        p.tag = std::max(port.vtime, qu.last_finish) + p.size / qu.weight;
+        p.tag = std::max(vtime_[static_cast<std::size_t>(hop.port)], qu.last_finish) + p.size / qu.weight;
         qu.last_finish = p.tag;
         break;
       case WfqVariant::StartTime:
-        p.tag = std::max(port.vtime, qu.last_finish);
+        p.tag = std::max(vtime_[static_cast<std::size_t>(hop.port)], qu.last_finish);
         qu.last_finish = p.tag + p.size / qu.weight;
         break;
       case WfqVariant::VirtualClock:
@@ -850,8 +891,19 @@ void Sim::arrive(std::int32_t pid, double now) {
 void Sim::depart(std::int32_t port_idx, double now) {
   Port& port = ports_[static_cast<std::size_t>(port_idx)];
   const std::int32_t pid = port.in_service;
+  const std::int32_t q = port.in_service_q;
+  const Hop next{port.next_queue, port.next_port};
+  // Everything below hangs off these four lines; request them together.
+  __builtin_prefetch(&pkts_[static_cast<std::size_t>(pid)], 1);
+  __builtin_prefetch(&queues_[static_cast<std::size_t>(q)], 1);
+  __builtin_prefetch(&queues_[static_cast<std::size_t>(next.queue)], 1);
+  __builtin_prefetch(reinterpret_cast<const char*>(&queues_[static_cast<std::size_t>(next.queue)]) + 64, 1);
+  __builtin_prefetch(&ports_[static_cast<std::size_t>(next.port)], 1);
   Packet& p = pkts_[static_cast<std::size_t>(pid)];
-  Queue& qu = queues_[static_cast<std::size_t>(port.in_service_q)];
+  Queue& qu = queues_[static_cast<std::size_t>(q)];
+  // The packet that this queue serves next (start_service below, unless another queue of the port
+  // wins); packet 0 when the queue is empty (harmless).
+  __builtin_prefetch(&pkts_[static_cast<std::size_t>(std::max(qu.head, 0))]);
   qu.occ_bits -= p.size;
   --qu.occ_pkts;
   if (qu.head == kNone) qu.occ_bits = 0.0;  // no rounding drift once the queue is empty
@@ -859,7 +911,14 @@ void Sim::depart(std::int32_t port_idx, double now) {
   {
     const double start = std::max(now - p.size * port.inv_bw, t_begin_);
     const double stop = std::min(now, t_end_);
-    if (stop > start) qu.busy_s += stop - start;
+    if (stop > start) {
+      if (q != port.busy_q) {
+        busy_[static_cast<std::size_t>(port.busy_q)] = port.busy_s;
+        port.busy_s = busy_[static_cast<std::size_t>(q)];
+        port.busy_q = q;
+      }
+      port.busy_s += stop - start;
+    }
   }
   port.in_service = kNone;
   port.in_service_q = kNone;
@@ -868,22 +927,24 @@ void Sim::depart(std::int32_t port_idx, double now) {
   ++p.hop_idx;
   if (--p.hops_left == 0) {
     if (p.counted) {
-      // ln_delay = std::log(d), computed when the last hop started.
-      deliveries_[n_deliveries_++] = Delivery{p.flow, now - p.gen_t, p.ln_delay};
+      deliveries_[n_deliveries_++] = Delivery{p.flow, now - p.gen_t, 0.0};  // ln in flush_deliveries()
       if (n_deliveries_ == deliveries_.size()) flush_deliveries();
     }
     ++c_.packets_delivered;
     --in_flight_;
     release(pid);
   } else {
-    arrive(pid, now);
+    arrive(pid, next, now);
   }
   if (port.in_service == kNone) {
     if (port.waiting > 0) {
-      start_service(port, now, port_idx);
-    } else if (port.policy == Policy::WFQ && cfg_.wfq != WfqVariant::Cumulative) {  // idle: restart virtual time
-      port.vtime = 0.0;
-      for (std::int32_t q = port.q0; q < port.q0 + port.nq; ++q) queues_[static_cast<std::size_t>(q)].last_finish = 0.0;
+      start_service(port, now, port_idx);  // replaces the port's key in departures_
+    } else {
+      departures_.set(static_cast<std::uint32_t>(port_idx), KeyTree::kNoKey);
+      if (port.policy == Policy::WFQ && cfg_.wfq != WfqVariant::Cumulative) {  // idle: restart virtual time
+        vtime_[static_cast<std::size_t>(port_idx)] = 0.0;
+        for (std::int32_t q = port.q0; q < port.q0 + port.nq; ++q) queues_[static_cast<std::size_t>(q)].last_finish = 0.0;
+      }
     }
   }
 }
@@ -895,11 +956,12 @@ void Sim::depart(std::int32_t port_idx, double now) {
 // and the histogram bin counts go through BinIncrements. Nothing reads these statistics before
 // a flush (the batch check and the results flush first).
 void Sim::flush_deliveries() {
-  const std::span<const Delivery> batch(deliveries_.data(), n_deliveries_);
-  for (const Delivery& e : batch) {
+  const std::span<Delivery> batch(deliveries_.data(), n_deliveries_);
+  for (Delivery& e : batch) {
     const FlowState& f = flows_[static_cast<std::size_t>(e.flow)];
     __builtin_prefetch(&f.delay, 1);
     __builtin_prefetch(&f.hist, 1);
+    e.ln_delay = std::log(e.delay);
   }
   const bool exact = cfg_.percentiles == PercentileMode::Exact;
   for (const Delivery& e : batch) {
@@ -918,18 +980,19 @@ void Sim::flush_deliveries() {
   bin_incs_.flush();
 }
 
-// The calendar's bucket width: a few mean inter-event times, from the expected event rate (one
-// generation and one departure per hop for every packet); its size: a horizon of many buckets, so
-// that few flow gaps overflow it. Only the speed depends on these, never the event order.
+// The calendar's bucket width: one mean inter-event time, from the expected rate of its events
+// (the generations; departures are in the tree), so that a bucket's list is short; its size: a
+// horizon of many buckets, so that few flow gaps overflow it. Only the speed depends on these,
+// never the event order.
 EventQueue Sim::make_event_queue(std::uint32_t num_ids) const {
   double rate = 0.0;  // events per simulated second
   for (const FlowState& f : flows_) {
     if (!f.active) continue;
     double lambda = f.lambda;
     if (f.td == TimeDist::OnOff) lambda *= f.t_on / (f.t_on + f.t_off);
-    rate += lambda * static_cast<double>(f.nhops + 1);
+    rate += lambda;
   }
-  constexpr double kEventsPerBucket = 2.0;
+  constexpr double kEventsPerBucket = 1.0;
   constexpr double kBucketsPerId = 8.0;
   const double w = kEventsPerBucket / rate;
   const double width = rate > 0.0 && std::isfinite(w) && w > 0.0 ? w : 1.0;
@@ -997,12 +1060,14 @@ SimOutput Sim::run() {
   // exactly at the end (k / lambda == T up to rounding) is generated: its count is floor(lambda T).
   gen_end_ = t_end_ * (1.0 + 1e-12);
   batch_len_ = fixed ? (cfg_.batch_s > 0.0 ? cfg_.batch_s : cfg_.sim_time_s / 32.0) : cfg_.check_interval_s;
-  if (flows_.size() + ports_.size() + 1 > EventQueue::kIdMask) {
-    fail("too many flows and ports for the event queue (" + std::to_string(flows_.size() + ports_.size()) + ")");
+  if (std::max(flows_.size() + 1, ports_.size()) > EventQueue::kIdMask) {
+    fail("too many flows or ports for the event queue (" + std::to_string(flows_.size()) + " flows, " +
+         std::to_string(ports_.size()) + " ports)");
   }
   const auto nflows = static_cast<std::uint32_t>(flows_.size());
-  const auto check_id = nflows + static_cast<std::uint32_t>(ports_.size());
+  const auto check_id = nflows;
   events_ = make_event_queue(check_id + 1);
+  departures_ = KeyTree(std::max<std::uint32_t>(1, static_cast<std::uint32_t>(ports_.size())));
   for (std::uint32_t i = 0; i < nflows; ++i) {
     FlowState& f = flows_[i];
     if (!f.active) continue;
@@ -1010,33 +1075,47 @@ SimOutput Sim::run() {
     if (t <= gen_end_) push(t, i);
   }
   push(t_begin_ + batch_len_, check_id);
-  while (!events_.empty()) {
+  std::uint32_t fetched = check_id;  // the flow whose lines were last requested ahead
+  for (;;) {
+    const u128 dep = departures_.min();
+    const u128 cal = events_.peek();
+    {  // the calendar's next event is known exactly: request its flow's lines (no effect on results)
+      const std::uint32_t next = EventQueue::id_of(cal);
+      if (next != fetched && next < nflows) {
+        __builtin_prefetch(&flows_[next]);
+        __builtin_prefetch(reinterpret_cast<const char*>(&flows_[next]) + 64);
+        __builtin_prefetch(&first_hop_[next]);
+        fetched = next;
+      }
+    }
+    if (dep < cal) {
+      ++c_.events;
+      depart(static_cast<std::int32_t>(EventQueue::id_of(dep)), EventQueue::time_of(dep));
+      continue;
+    }
+    if (cal == EventQueue::kNoKey) break;  // both empty
     const u128 ev = events_.pop();
     ++c_.events;
     const std::uint32_t id = EventQueue::id_of(ev);
     const double now = EventQueue::time_of(ev);
-    {  // fetch the first line of what an upcoming event will touch (no effect on the results)
-      const std::uint32_t next = events_.upcoming_id();
-      if (next < nflows) {
-        __builtin_prefetch(&flows_[next]);
-      } else if (next < check_id) {
-        __builtin_prefetch(&ports_[next - nflows]);
-      }
-    }
     if (id < nflows) {
       if (now <= gen_end_) {  // else: scheduled before an early stop
+        {  // the lines the new packet's arrival touches, requested before the size and gap draws
+          const Hop h = first_hop_[id];
+          __builtin_prefetch(&queues_[static_cast<std::size_t>(h.queue)], 1);
+          __builtin_prefetch(reinterpret_cast<const char*>(&queues_[static_cast<std::size_t>(h.queue)]) + 64, 1);
+          __builtin_prefetch(&ports_[static_cast<std::size_t>(h.port)], 1);
+        }
         generate(static_cast<std::int32_t>(id), now);
         const double t = flows_[id].next_time(now);
         if (t <= gen_end_) push(t, id);
       }
-    } else if (id == check_id) {
+    } else {  // the batch check
       check(now);
       if (!stopped_) {
         const double next = t_begin_ + batch_len_ * static_cast<double>(batches_ + 1);
         if (next <= t_end_ * (1.0 + 1e-12)) push(next, check_id);
       }
-    } else {
-      depart(static_cast<std::int32_t>(id - nflows), now);
     }
   }
   flush_deliveries();
@@ -1100,6 +1179,7 @@ SimOutput Sim::run() {
   }
   r.global_delay = delivered_sum > 0.0 ? delay_sum / delivered_sum : 0.0;
 
+  for (const Port& port : ports_) busy_[static_cast<std::size_t>(port.busy_q)] = port.busy_s;
   r.ports.resize(ports_.size());
   for (std::size_t pi = 0; pi < ports_.size(); ++pi) {
     const Port& port = ports_[pi];
@@ -1110,11 +1190,11 @@ SimOutput Sim::run() {
       const Queue& qu = queues_[static_cast<std::size_t>(q)];
       const std::uint64_t q_arrivals = qu.accepted + qu.drops;
       net::QueueStats qs;
-      qs.utilization = qu.busy_s / T;
+      qs.utilization = busy_[static_cast<std::size_t>(q)] / T;
       if (q_arrivals > 0) {
         qs.loss = static_cast<double>(qu.drops) / static_cast<double>(q_arrivals);
         if (qu.accepted > 0) {
-          qs.avg_occupancy = qu.sojourn_sum / static_cast<double>(qu.accepted) * port.bw;
+          qs.avg_occupancy = qu.sojourn_sum / static_cast<double>(qu.accepted) * port_bw_[pi];
           qs.avg_pkt_size = qu.bits / static_cast<double>(qu.accepted);
         }
         qs.max_occupancy = qu.max_occ;
