@@ -312,7 +312,13 @@ TEST(RunConfig, LossAndScaleReachTheModelSettingsAndTheFingerprint) {
   EXPECT_NE(c.fingerprint().find("delay_loss=log_mse"), std::string::npos);
   const RunConfig t = load_run_config(find_preset("testbed", kConfigs.parent_path()));
   EXPECT_EQ(t.delay_loss, "log_mse");
-  EXPECT_EQ(t.occupancy_scale, "packet");
+  EXPECT_EQ(t.occupancy_scale, "labels");  // with the softplus head the labels scale trains (docs/gnnet2023.md)
+  EXPECT_EQ(t.occupancy_head, "softplus");
+  EXPECT_EQ(t.lr_schedule, "cosine");
+  EXPECT_EQ(t.final_budget, "steps");
+  EXPECT_GT(t.mape_epochs, 0);
+  EXPECT_LE(t.mape_epochs, t.final_epochs);
+  EXPECT_TRUE(model_settings(t).config.positive_occupancy);
 }
 
 TEST(RunConfig, ScheduleMapePhaseAndFinalBudget) {
