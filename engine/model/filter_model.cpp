@@ -84,16 +84,7 @@ const SampleTensors& RouteNetFilter::features(std::size_t id) {
 }
 
 FitOptions RouteNetFilter::fit_options_for(std::size_t n) const {
-  const FitOptions& f = options_.fit;
-  if (options_.min_steps <= 0 || n == 0 || f.batch_size < 1 || f.epochs < 1) return f;
-  const auto b = static_cast<std::size_t>(f.batch_size);
-  const std::size_t per_epoch = (n + b - 1) / b;
-  const std::size_t need = (static_cast<std::size_t>(options_.min_steps) + per_epoch - 1) / per_epoch;
-  if (need <= static_cast<std::size_t>(f.epochs)) return f;
-  const int e = static_cast<int>(std::min<std::size_t>(need, 1000000));
-  FitOptions out = with_epochs(f, e);
-  out.patience = static_cast<int>(std::ceil(static_cast<double>(f.patience) * e / f.epochs));
-  return out;
+  return with_min_steps(options_.fit, n, static_cast<std::size_t>(std::max(options_.min_steps, 0)));
 }
 
 void RouteNetFilter::train(std::span<const std::size_t> train_ids) {

@@ -138,6 +138,18 @@ FitOptions with_epochs(const FitOptions& fit, int epochs) {
   return f;
 }
 
+FitOptions with_min_steps(const FitOptions& fit, std::size_t n, std::size_t min_steps) {
+  if (min_steps == 0 || n == 0 || fit.batch_size < 1 || fit.epochs < 1) return fit;
+  const auto b = static_cast<std::size_t>(fit.batch_size);
+  const std::size_t per_epoch = (n + b - 1) / b;
+  const std::size_t need = (min_steps + per_epoch - 1) / per_epoch;
+  if (need <= static_cast<std::size_t>(fit.epochs)) return fit;
+  const int e = static_cast<int>(std::min<std::size_t>(need, 1000000));
+  FitOptions out = with_epochs(fit, e);
+  out.patience = static_cast<int>(std::ceil(static_cast<double>(fit.patience) * e / fit.epochs));
+  return out;
+}
+
 LrSchedule parse_lr_schedule(std::string_view name) {
   if (name == "constant") return LrSchedule::constant;
   if (name == "cosine") return LrSchedule::cosine;

@@ -105,6 +105,10 @@ struct FitOptions {
 // `fit` with `epochs` epochs: mape_epochs scaled by epochs / fit.epochs (rounded, at least 1 when it
 // was positive, at most `epochs`), so a shorter or longer training keeps the share of its MAPE phase.
 [[nodiscard]] FitOptions with_epochs(const FitOptions& fit, int epochs);
+// `fit` for `n` training samples run for at least `min_steps` optimiser steps: when
+// ceil(min_steps / ceil(n / batch_size)) epochs are more than fit.epochs, with_epochs of that many
+// (at most 1,000,000) with the patience scaled alike (rounded up); otherwise `fit` unchanged.
+[[nodiscard]] FitOptions with_min_steps(const FitOptions& fit, std::size_t n, std::size_t min_steps);
 
 // The training objective on one batch (scalar tensors): the delay term (options.delay_loss) over paths
 // with delivered packets (delay label > 0) + jitter_weight * the jitter term (options.jitter_loss) over paths with a positive

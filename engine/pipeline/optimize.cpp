@@ -64,16 +64,22 @@ std::vector<model::SizeRow> read_rows(const StateFile& s) {
   return rows;
 }
 
+// Fit options that give a model on `subset` samples as many optimiser steps as fit.epochs epochs on
+// `pool` samples (model::with_min_steps; patience and the MAPE phase scaled alike).
+model::FitOptions step_matched(const model::FitOptions& fit, std::size_t pool, std::size_t subset) {
+  if (subset == 0 || fit.batch_size < 1) throw Error("step_matched_epochs: subset and batch_size must be positive");
+  const auto b = static_cast<std::size_t>(fit.batch_size);
+  const std::size_t pool_steps = static_cast<std::size_t>(std::max(fit.epochs, 1)) * ((pool + b - 1) / b);
+  return model::with_min_steps(fit, subset, pool_steps);
+}
+
 }  // namespace
 
 int step_matched_epochs(int epochs, std::size_t pool, std::size_t subset, int batch_size) {
-  if (subset == 0 || batch_size < 1) throw Error("step_matched_epochs: subset and batch_size must be positive");
-  const auto b = static_cast<std::size_t>(batch_size);
-  const std::size_t pool_steps = (pool + b - 1) / b;
-  const std::size_t subset_steps = (subset + b - 1) / b;
-  const std::size_t total = static_cast<std::size_t>(std::max(epochs, 1)) * pool_steps;
-  const std::size_t e = (total + subset_steps - 1) / subset_steps;
-  return static_cast<int>(std::clamp<std::size_t>(e, static_cast<std::size_t>(std::max(epochs, 1)), 1000000));
+  model::FitOptions fit;
+  fit.epochs = std::max(epochs, 1);
+  fit.batch_size = batch_size;
+  return step_matched(fit, pool, subset).epochs;
 }
 
 std::string fraction_folder(double fraction) {
@@ -278,11 +284,8 @@ OptimizeResult optimize_dataset(const OptimizeOptions& o) {
       // the all-pool model's optimiser steps (epochs, patience and the MAPE phase scaled alike).
       ModelSettings subset_models = models;
       if (cfg.final_budget == "steps") {
-        const int e = step_matched_epochs(models.fit.epochs, pool.size(), fr.selected.size(), models.fit.batch_size);
-        const double factor = static_cast<double>(e) / models.fit.epochs;
-        subset_models.fit.patience = static_cast<int>(std::ceil(models.fit.patience * factor));
-        subset_models.fit = model::with_epochs(subset_models.fit, e);
-        log("final models: " + std::to_string(e) + " epochs on " + std::to_string(fr.selected.size()) +
+        subset_models.fit = step_matched(models.fit, pool.size(), fr.selected.size());
+        log("final models: " + std::to_string(subset_models.fit.epochs) + " epochs on " + std::to_string(fr.selected.size()) +
             " samples (the all-pool model's optimiser steps; patience " + std::to_string(subset_models.fit.patience) +
             ")");
       }
