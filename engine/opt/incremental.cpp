@@ -34,7 +34,44 @@ void check_options(const IncrementalOptions& o, std::size_t n_seeds) {
     throw Error(p + "decay: expected a finite number >= 0, got " + std::to_string(o.decay));
   }
   if (!std::isfinite(o.thr_iter)) throw Error(p + "thr_iter: expected a finite number");
+  if (!std::isfinite(o.mad_k) || o.mad_k < 0.0) {
+    throw Error(p + "mad_k: expected a finite number >= 0, got " + std::to_string(o.mad_k));
+  }
 }
+
+double median_of(std::vector<double> v) {
+  const std::size_t n = v.size();
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(n / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  const double hi = *mid;
+  if (n % 2 == 1) return hi;
+  return 0.5 * (hi + *std::max_element(v.begin(), mid));
+}
+
+// Decides which influence values exceed the threshold (IncrementalOptions::threshold). The history
+// holds every value this decider has seen in the run; each draw is appended to it first.
+class InfluenceDecider {
+ public:
+  explicit InfluenceDecider(const IncrementalOptions& o) : o_(o) {}
+  std::vector<bool> drops(std::span<const double> draw) {
+    history_.insert(history_.end(), draw.begin(), draw.end());
+    double cut = o_.thr_iter;
+    if (o_.threshold == InfluenceThreshold::relative && !history_.empty()) {
+      const double m = median_of(history_);
+      std::vector<double> dev(history_.size());
+      for (std::size_t i = 0; i < dev.size(); ++i) dev[i] = std::abs(history_[i] - m);
+      const double robust_sd = 1.4826 * median_of(std::move(dev));
+      cut = m + std::max(o_.thr_iter, o_.mad_k * robust_sd);
+    }
+    std::vector<bool> out(draw.size());
+    for (std::size_t i = 0; i < draw.size(); ++i) out[i] = draw[i] > cut;
+    return out;
+  }
+
+ private:
+  const IncrementalOptions& o_;
+  std::vector<double> history_;
+};
 
 std::unordered_set<std::size_t> unique_ids(std::span<const std::size_t> ids, const char* what) {
   std::unordered_set<std::size_t> set;
@@ -124,6 +161,8 @@ IncrementalResult run_incremental(std::span<const std::size_t> seeds, std::span<
   }
 
   gen::Rng rng(options.seed, 0x0badc0deULL);
+  InfluenceDecider decide_fast(options);
+  InfluenceDecider decide_exact(options);
   std::size_t iteration = 0;
   while (true) {
     if (result.selected.size() >= options.n_max) {
@@ -175,10 +214,14 @@ IncrementalResult run_incremental(std::span<const std::size_t> seeds, std::span<
     std::size_t k_hard = draw_size(options.r_iter, hard_size);
     const std::size_t budget = options.n_max - result.selected.size();
     if (k_easy + k_hard > budget) {
+      // The hard side's share is rounded down and the easy side takes the rest: a last slot goes to
+      // an easy draw, which influence cannot drop (a hard one can be dropped again and again, one
+      // iteration each). The hard side takes what the easy window cannot fill.
       const double share = static_cast<double>(budget) * static_cast<double>(k_hard) /
                            static_cast<double>(k_easy + k_hard);
-      k_hard = std::min(k_hard, static_cast<std::size_t>(std::llround(share)));
-      k_easy = std::min(k_easy, budget - k_hard);
+      const std::size_t hard_share = std::min(k_hard, static_cast<std::size_t>(std::floor(share)));
+      k_easy = std::min(k_easy, budget - hard_share);
+      k_hard = std::min(k_hard, budget - k_easy);
     }
     const std::vector<std::size_t> easy_draw = draw_by_order(easy_window, k_easy, options.decay, rng);
     const std::vector<std::size_t> hard_draw = draw_by_order(hard_window, k_hard, options.decay, rng);
@@ -244,16 +287,22 @@ IncrementalResult run_incremental(std::span<const std::size_t> seeds, std::span<
         if (!std::isfinite(v)) throw Error("run_incremental: validation MAPE became non-finite");
       }
     }
+    std::vector<bool> fast_drops;
+    std::vector<bool> exact_drops;
+    if (!hard_ok.empty()) {
+      if (mode != InfluenceMode::exact) fast_drops = decide_fast.drops(fast);
+      if (mode != InfluenceMode::fast) exact_drops = decide_exact.drops(exact);
+    }
     std::vector<std::size_t> hard_kept;
     for (std::size_t i = 0; i < hard_ok.size(); ++i) {
-      const double decisive = mode == InfluenceMode::fast ? fast[i] : exact[i];
+      const bool drop = mode == InfluenceMode::fast ? fast_drops[i] : exact_drops[i];
       if (mode == InfluenceMode::both) {
         InfluenceAgreement& a = *result.agreement;
         ++a.compared;
-        if ((fast[i] > options.thr_iter) == (exact[i] > options.thr_iter)) ++a.agreed;
+        if (fast_drops[i] == exact_drops[i]) ++a.agreed;
         a.max_abs_difference = std::max(a.max_abs_difference, std::abs(fast[i] - exact[i]));
       }
-      if (decisive > options.thr_iter) {
+      if (drop) {
         ++row.dropped_by_influence;
         rejected.insert(hard_ok[i]);
       } else {

@@ -59,6 +59,18 @@ enum class InfluenceMode {
   both,   // compute both, decide by the exact value, count how often the two decisions agree
 };
 
+// How an influence value is compared with thr_iter.
+enum class InfluenceThreshold {
+  // eq. (9) as written: drop a hard candidate whose influence exceeds thr_iter.
+  absolute,
+  // Against the run's own influences: drop when influence - m > max(thr_iter, mad_k * 1.4826 * MAD),
+  // m and MAD being the median and the median absolute deviation of every influence computed so far
+  // in this run (this draw's included). A model whose validation MAPE moves by more than thr_iter
+  // under any short fine-tuning (a filter model on a few samples) then drops only the outliers
+  // instead of every hard sample.
+  relative,
+};
+
 struct IncrementalOptions {
   std::size_t n_max = 0;        // stop when the training set holds this many samples
   double r_iter = 0.5;          // selection ratio: draw ceil(r_iter * window) from each window, (0, 1]
@@ -67,6 +79,8 @@ struct IncrementalOptions {
   double decay = 0.1;           // lambda of eq. (8), >= 0
   double thr_iter = 0.0;        // drop a hard sample whose influence (MAPE increase) exceeds this
   InfluenceMode influence = InfluenceMode::exact;
+  InfluenceThreshold threshold = InfluenceThreshold::absolute;
+  double mad_k = 3.0;           // relative threshold: robust standard deviations above the median, >= 0
   std::uint64_t seed = 1;
   std::size_t max_iterations = 0;       // 0 = no limit besides n_max and the pool
   std::size_t max_replacement_tries = 3;  // nearest-neighbour attempts per rule failure

@@ -270,6 +270,65 @@ TEST(Incremental, FastAndBothModes) {
   EXPECT_EQ(std::count(rl.selected.begin(), rl.selected.end(), kOod), 0);
 }
 
+// A fast hook whose values all sit far above thr_iter, as a filter model on a few samples gives
+// when any short fine-tuning moves its validation MAPE: 0.50-0.54 for a clean sample, +5 for the OOD.
+class InflatedFastModel : public NnModel {
+ public:
+  using NnModel::NnModel;
+  double influence(std::span<const std::size_t>, std::size_t candidate) override {
+    return 0.5 + 0.01 * static_cast<double>(candidate % 5) + (candidate == kOod ? 5.0 : 0.0);
+  }
+};
+
+TEST(Incremental, LastSlotsGoToEasyDrawsWhenEveryHardDrawIsDropped) {
+  // Every hard draw is dropped; with equal windows the old split (share rounded to nearest) gave the
+  // last slot to a hard draw, dropped it, and did so again each iteration until the pool ran out.
+  const World w = make_world(false);
+  const auto s = seeds();
+  InflatedFastModel model(w);
+  IncrementalOptions o = base_options();
+  o.influence = InfluenceMode::fast;
+  o.n_easy = 10;
+  o.n_hard = 10;  // 3 + 3 drawn per iteration
+  const IncrementalResult r = run_incremental(s, pool_without(s), model, {}, o);
+  EXPECT_EQ(r.stop_reason, "n_max reached");
+  EXPECT_EQ(r.selected.size(), 60U);
+  EXPECT_EQ(sum(r.log, &IterationLog::added_hard), 0U);
+  EXPECT_GT(sum(r.log, &IterationLog::dropped_by_influence), 0U);
+  // 49 slots: 15 iterations of 3 easy (+3 hard dropped) to 56, then budgets 4, 2, 1 split 2+2, 1+1
+  // and 1+0: 18 iterations plus the seeds' row, the last one adding a single easy sample.
+  ASSERT_EQ(r.log.size(), 19U);
+  EXPECT_EQ(r.log.back().added_easy, 1U);
+  EXPECT_EQ(r.log.back().dropped_by_influence, 0U);
+}
+
+TEST(Incremental, RelativeThresholdDropsOnlyTheOutliers) {
+  const World w = make_world(true);
+  const auto s = seeds();
+  bool ood_dropped = false;
+  for (const std::uint64_t seed : {1U, 2U, 3U, 4U, 5U}) {
+    IncrementalOptions o = base_options();
+    o.seed = seed;
+    o.influence = InfluenceMode::fast;
+    o.thr_iter = 0.1;
+    // Absolute: every hard draw exceeds thr_iter, so none is kept.
+    InflatedFastModel a_model(w);
+    const IncrementalResult a = run_incremental(s, pool_without(s), a_model, {}, o);
+    EXPECT_EQ(sum(a.log, &IterationLog::added_hard), 0U) << "seed " << seed;
+    EXPECT_GT(sum(a.log, &IterationLog::dropped_by_influence), 0U) << "seed " << seed;
+    // Relative: the clean values lie within 0.04 of each other, the OOD 5 above them.
+    o.threshold = InfluenceThreshold::relative;
+    InflatedFastModel r_model(w);
+    const IncrementalResult r = run_incremental(s, pool_without(s), r_model, {}, o);
+    EXPECT_GT(sum(r.log, &IterationLog::added_hard), 0U) << "seed " << seed;
+    EXPECT_EQ(std::count(r.selected.begin(), r.selected.end(), kOod), 0) << "seed " << seed;
+    for (const std::size_t id : r.rejected) EXPECT_EQ(id, kOod) << "seed " << seed;
+    if (!r.rejected.empty()) ood_dropped = true;
+    EXPECT_EQ(r.selected.size(), 60U);
+  }
+  EXPECT_TRUE(ood_dropped);
+}
+
 TEST(Incremental, DefaultInfluenceRetrainsWithAndWithout) {
   const World w = make_world(true);
   NnModel model(w);
@@ -396,6 +455,8 @@ TEST(Incremental, RejectsBadOptionsAndInputs) {
   EXPECT_NE(with([](IncrementalOptions& o) { o.decay = -0.1; }).find("decay: expected a finite number >= 0"),
             std::string::npos);
   EXPECT_NE(with([](IncrementalOptions& o) { o.thr_iter = std::nan(""); }).find("thr_iter"), std::string::npos);
+  EXPECT_NE(with([](IncrementalOptions& o) { o.mad_k = -1.0; }).find("mad_k: expected a finite number >= 0"),
+            std::string::npos);
 
   const IncrementalOptions o = base_options();
   EXPECT_NE(error_of([&] { (void)run_incremental({}, p, model, {}, o); }).find("seeds: expected at least one"),
