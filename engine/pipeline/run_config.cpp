@@ -62,6 +62,10 @@ std::string RunConfig::fingerprint() const {
   if (mape_epochs != 0) o << "mape_epochs=" << mape_epochs << "\n";
   if (final_budget != "epochs") o << "final_budget=" << final_budget << "\n";
   if (filter_min_steps != 0) o << "filter_min_steps=" << filter_min_steps << "\n";
+  if (filter_lr_schedule != "same") o << "filter_lr_schedule=" << filter_lr_schedule << "\n";
+  if (influence_threshold != "absolute") {
+    o << "influence_threshold=" << influence_threshold << "\ninfluence_mad_k=" << num(influence_mad_k) << "\n";
+  }
   return o.str();
 }
 
@@ -130,6 +134,8 @@ RunConfig run_config_from(const gen::ConfigFile& f) {
   c.influence = infl == "exact" ? opt::InfluenceMode::exact
                 : infl == "both" ? opt::InfluenceMode::both
                                  : opt::InfluenceMode::fast;
+  c.influence_threshold = f.get_choice("influence_threshold", c.influence_threshold, {"absolute", "relative"});
+  c.influence_mad_k = f.get_double("influence_mad_k", c.influence_mad_k, 0.0, 1e6);
   c.max_iterations =
       static_cast<std::size_t>(f.get_int("max_iterations", static_cast<std::int64_t>(c.max_iterations), 0, kBig));
   c.rules = resolve(dir, f.get_string("rules", ""));
@@ -148,6 +154,7 @@ RunConfig run_config_from(const gen::ConfigFile& f) {
   c.occupancy_head = f.get_choice("occupancy_head", c.occupancy_head, {"linear", "softplus"});
   c.lr_schedule = f.get_choice("lr_schedule", c.lr_schedule, {"constant", "cosine"});
   c.mape_epochs = static_cast<int>(f.get_int("mape_epochs", c.mape_epochs, 0, 1000000));
+  c.filter_lr_schedule = f.get_choice("filter_lr_schedule", c.filter_lr_schedule, {"same", "constant", "cosine"});
   c.final_budget = f.get_choice("final_budget", c.final_budget, {"epochs", "steps"});
 
   std::vector<std::string> b = f.get_strings("baselines", {"none"});

@@ -51,6 +51,10 @@ struct RunConfig {
   double decay = 0.1;
   double thr_iter = 0.02;                   // fraction of delay MAPE (0.02 = 2 points)
   opt::InfluenceMode influence = opt::InfluenceMode::fast;
+  // absolute (eq. (9)) | relative: thr_iter measured from the median of the run's influences, and at
+  // least influence_mad_k robust standard deviations (opt::InfluenceThreshold)
+  std::string influence_threshold = "absolute";
+  double influence_mad_k = 3.0;
   std::size_t max_iterations = 0;
   std::filesystem::path rules;              // expert rules; empty: every sample passes
 
@@ -69,6 +73,9 @@ struct RunConfig {
   std::string occupancy_head = "linear";    // linear | softplus (model::RouteNetConfig::positive_occupancy)
   std::string lr_schedule = "constant";     // constant | cosine (model::LrSchedule)
   int mape_epochs = 0;                      // last epochs on the MAPE (FitOptions::mape_epochs), of final_epochs
+  // The filter models' schedule: same (lr_schedule) | constant | cosine. A filter model's ~100 steps
+  // on a few samples are too few for a cosine tail to bring a log-MSE start back to scale.
+  std::string filter_lr_schedule = "same";
   // `autoopt optimize`: how long the subset models (AutoOPT's and random's final models) train.
   // epochs: final_epochs like the all-pool model (fewer optimiser steps on a smaller set); steps:
   // final_epochs x the all-pool model's batches per epoch / the subset's (patience and mape_epochs

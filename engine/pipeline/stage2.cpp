@@ -140,6 +140,7 @@ ModelSettings model_settings(const RunConfig& c) {
   m.extractor_epochs = c.extractor_epochs;
   m.filter_epochs = c.filter_epochs;
   m.filter_min_steps = c.filter_min_steps;
+  if (c.filter_lr_schedule != "same") m.filter_lr_schedule = model::parse_lr_schedule(c.filter_lr_schedule);
   return m;
 }
 
@@ -178,6 +179,9 @@ Stage2Settings stage2_settings(const RunConfig& c) {
   s.incremental.decay = c.decay;
   s.incremental.thr_iter = c.thr_iter;
   s.incremental.influence = c.influence;
+  s.incremental.threshold =
+      c.influence_threshold == "relative" ? opt::InfluenceThreshold::relative : opt::InfluenceThreshold::absolute;
+  s.incremental.mad_k = c.influence_mad_k;
   s.incremental.seed = c.seed;
   s.incremental.max_iterations = c.max_iterations;
   if (!c.rules.empty()) s.rules = opt::ExpertRules::load(c.rules);
@@ -218,6 +222,7 @@ model::FilterModelOptions filter_options(const ModelSettings& models) {
   fo.fit = model::with_epochs(models.fit, models.filter_epochs);
   fo.min_steps = models.filter_min_steps;
   fo.fit.patience = std::max(1, std::min(models.fit.patience, models.filter_epochs));
+  if (models.filter_lr_schedule) fo.fit.lr_schedule = *models.filter_lr_schedule;
   return fo;
 }
 

@@ -48,6 +48,7 @@ struct ModelSettings {
   int extractor_epochs = 10;
   int filter_epochs = 4;
   int filter_min_steps = 0;  // model::FilterModelOptions::min_steps
+  std::optional<model::LrSchedule> filter_lr_schedule;  // unset: fit.lr_schedule
 };
 [[nodiscard]] ModelSettings model_settings(const RunConfig& config);
 

@@ -319,6 +319,8 @@ TEST(RunConfig, LossAndScaleReachTheModelSettingsAndTheFingerprint) {
   EXPECT_GT(t.mape_epochs, 0);
   EXPECT_LE(t.mape_epochs, t.final_epochs);
   EXPECT_TRUE(model_settings(t).config.positive_occupancy);
+  EXPECT_EQ(t.influence_threshold, "relative");  // docs/optimize.md: the fast influence of small filters
+  EXPECT_EQ(filter_options(model_settings(t)).fit.lr_schedule, model::LrSchedule::constant);
 }
 
 TEST(RunConfig, ScheduleMapePhaseAndFinalBudget) {
@@ -358,6 +360,15 @@ TEST(RunConfig, ScheduleMapePhaseAndFinalBudget) {
   const RunConfig m = run_config_from(gen::ConfigFile::parse("n_max: 5\nfilter_min_steps: 120\n", "m.conf"));
   EXPECT_EQ(filter_options(model_settings(m)).min_steps, 120);
   EXPECT_NE(m.fingerprint().find("filter_min_steps=120\n"), std::string::npos);
+  // The filter models' own schedule (default: the final models').
+  EXPECT_EQ(filter_options(model_settings(c)).fit.lr_schedule, model::LrSchedule::cosine);
+  const RunConfig fc = run_config_from(
+      gen::ConfigFile::parse("n_max: 5\nlr_schedule: cosine\nfilter_lr_schedule: constant\n", "fc.conf"));
+  EXPECT_EQ(filter_options(model_settings(fc)).fit.lr_schedule, model::LrSchedule::constant);
+  EXPECT_EQ(model_settings(fc).fit.lr_schedule, model::LrSchedule::cosine);
+  EXPECT_NE(fc.fingerprint().find("filter_lr_schedule=constant\n"), std::string::npos);
+  EXPECT_EQ(d.fingerprint().find("filter_lr_schedule"), std::string::npos);
+  EXPECT_NE(config_error("filter_lr_schedule: step\n").find("key 'filter_lr_schedule'"), std::string::npos);
 
   // Equal optimiser steps: 878 samples in batches of 8 are 110 steps an epoch, 88 samples 11.
   EXPECT_EQ(step_matched_epochs(8, 878, 88, 8), 80);
@@ -367,6 +378,20 @@ TEST(RunConfig, ScheduleMapePhaseAndFinalBudget) {
   EXPECT_EQ(step_matched_epochs(2, 1000, 1, 1), 2000);
   EXPECT_THROW((void)step_matched_epochs(8, 100, 0, 8), Error);
   EXPECT_THROW((void)step_matched_epochs(8, 100, 10, 0), Error);
+}
+
+TEST(RunConfig, InfluenceThresholdReachesStage2AndTheFingerprint) {
+  const RunConfig d = run_config_from(gen::ConfigFile::parse("n_max: 5\n", "d.conf"));
+  EXPECT_EQ(stage2_settings(d).incremental.threshold, opt::InfluenceThreshold::absolute);
+  EXPECT_EQ(d.fingerprint().find("influence_threshold"), std::string::npos);  // older folders resume
+  const RunConfig r = run_config_from(
+      gen::ConfigFile::parse("n_max: 5\ninfluence_threshold: relative\ninfluence_mad_k: 2.5\n", "r.conf"));
+  EXPECT_EQ(stage2_settings(r).incremental.threshold, opt::InfluenceThreshold::relative);
+  EXPECT_DOUBLE_EQ(stage2_settings(r).incremental.mad_k, 2.5);
+  EXPECT_NE(r.fingerprint().find("influence_threshold=relative\ninfluence_mad_k=2.5\n"), std::string::npos)
+      << r.fingerprint();
+  EXPECT_NE(config_error("influence_threshold: median\n").find("key 'influence_threshold'"), std::string::npos);
+  EXPECT_NE(config_error("influence_mad_k: -1\n").find("key 'influence_mad_k'"), std::string::npos);
 }
 
 TEST(RunConfig, OverridesAreCheckedAndChangeTheFingerprint) {
