@@ -1,6 +1,10 @@
-// autoopt report: `autoopt report indicators RUN [--reference DIR] [--out DIR] [--max-samples N]`
-// computes the scale-independent indicators of a run's samples (and of a reference dataset),
-// prints the per-indicator distance table and writes indicators.html/.csv/.json.
+// autoopt report:
+//   `autoopt report indicators RUN [--reference DIR] [--out DIR] [--max-samples N]` computes the
+//   scale-independent indicators of a run's samples (and of a reference dataset), prints the
+//   per-indicator distance table and writes indicators.html/.csv/.json;
+//   `autoopt report table4 RESULTS.csv [--out DIR] [--note TEXT] [--goal P]` turns `autoopt optimize`
+//   results of several datasets, fractions and seeds (bench/bench_table4.sh's results.csv, or the
+//   table4_runs.csv files optimize writes) into Table IV: text, table4.html with plots, CSV.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -12,8 +16,10 @@
 #include "commands.hpp"
 #include "gen/indicator_report.hpp"
 #include "gen/indicators.hpp"
+#include "io/archive.hpp"
 #include "io/convert.hpp"
 #include "net/error.hpp"
+#include "opt/fraction_report.hpp"
 #include "run/progress.hpp"
 
 namespace autoopt::cli {
@@ -23,11 +29,21 @@ namespace {
 
 constexpr const char* kReportUsage =
     "usage: autoopt report indicators RUN [--reference DIR] [--out DIR] [--max-samples N] [--quiet]\n"
+    "       autoopt report table4 RESULTS.csv [RESULTS.csv ...] [--out DIR] [--note TEXT] [--goal POINTS]\n"
     "\n"
+    "indicators:\n"
     "  RUN  a run folder of `autoopt generate` (its shards/ HDF5 store is read) or any dataset\n"
     "       (GNNet folder, HDF5 store folder or .h5 shard)\n"
     "Prints the per-indicator distances to the reference and writes indicators.html, .csv and .json\n"
-    "to RUN/report/ (or --out).\n";
+    "to RUN/report/ (or --out).\n"
+    "\n"
+    "table4:\n"
+    "  RESULTS.csv  `autoopt optimize` results: bench/bench_table4.sh's results.csv or optimize's\n"
+    "               OUT/table4_runs.csv (columns dataset, fraction, seed, autoopt_delay_mape_pct,\n"
+    "               random_delay_mape_pct, all_pool_delay_mape_pct; several files are merged)\n"
+    "Prints Table IV (mean +- std over seeds, points lost against the whole pool) and writes\n"
+    "table4.html (table and plots of the MAPE and the points lost against the fraction),\n"
+    "table4_summary.csv and table4_runs.csv to --out (default: the first file's folder).\n";
 
 // The dataset a RUN argument names: RUN/shards for a run folder, otherwise RUN itself.
 fs::path dataset_of(const fs::path& run) {
@@ -137,6 +153,62 @@ int report_indicators(int argc, char** argv) {
   return 0;
 }
 
+int report_table4(int argc, char** argv) {
+  std::optional<Args> parsed;
+  double goal = 4.0;
+  try {
+    parsed.emplace("report table4",
+                   std::vector<OptionSpec>{
+                       {"out", "output folder (default: the folder of the first RESULTS.csv)", false, ""},
+                       {"note", "a line under the title (e.g. the command that made the runs)", false, ""},
+                       {"goal", "points lost drawn as the goal line (0: none)", false, "4"}},
+                   argc, argv, 3);
+    if (!parsed->help()) goal = parsed->get_double("goal", 0.0, 1e6);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "autoopt: error: %s\n", e.what());
+    return 2;
+  }
+  const Args& a = *parsed;
+  if (a.help() || a.positional().empty()) {
+    std::fputs(a.usage("RESULTS.csv [RESULTS.csv ...] [--out DIR] [--note TEXT] [--goal POINTS]").c_str(),
+               a.help() ? stdout : stderr);
+    return a.help() ? 0 : 2;
+  }
+  std::vector<opt::FractionRun> runs;
+  try {
+    for (const std::string& file : a.positional()) {
+      if (!fs::is_regular_file(file)) throw Error(file + ": no such file");
+      std::vector<opt::FractionRun> more = opt::parse_fraction_runs(io::read_file(file), file);
+      for (auto& r : more) {
+        for (const auto& have : runs) {
+          if (have.dataset == r.dataset && have.fraction == r.fraction && have.seed == r.seed) {
+            char f[32];
+            std::snprintf(f, sizeof f, "%g", r.fraction);
+            throw Error(file + ": dataset " + r.dataset + ", fraction " + f + ", seed " + std::to_string(r.seed) +
+                        " is also in an earlier file");
+          }
+        }
+        runs.push_back(std::move(r));
+      }
+    }
+  } catch (const Error& e) {
+    std::fprintf(stderr, "autoopt report table4: %s\n", e.what());
+    return 2;
+  }
+  fs::path out = a.get("out");
+  if (out.empty()) out = fs::path(a.positional()[0]).parent_path();
+  if (out.empty()) out = ".";
+  opt::FractionReportOptions options;
+  options.note = a.get("note");
+  options.goal_lost_points = goal;
+  std::fputs(opt::fraction_summary_text(opt::summarize_fraction_runs(runs)).c_str(), stdout);
+  std::printf("(overall test delay MAPE in %%, mean +- std over seeds; lost = points against the all-pool model "
+              "of the same seed; AO<rnd = seeds where AutoOPT beat random)\n");
+  const fs::path html = opt::write_fraction_report(out, runs, options);
+  std::printf("wrote %s\n", html.string().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int cmd_report(int argc, char** argv, const run::MpiSession& mpi) {
@@ -144,6 +216,10 @@ int cmd_report(int argc, char** argv, const run::MpiSession& mpi) {
   if (what == "--help" || what == "-h") {
     std::fputs(kReportUsage, stdout);
     return 0;
+  }
+  if (what == "table4") {
+    if (mpi.rank() != 0) return 0;
+    return report_table4(argc, argv);
   }
   if (what != "indicators") {
     std::fprintf(stderr, "%s%s", what.empty() ? "" : ("autoopt report: unknown report '" + std::string(what) + "'\n\n").c_str(),

@@ -22,7 +22,8 @@ constexpr const char* kUsage =
     "            dataset (shares samples among MPI ranks and threads)\n"
     "  generate  Stage 1: generate, simulate and store small-network candidates (resumable)\n"
     "  fit-topology  fit the power-law topology generator to real topologies (Topology Zoo)\n"
-    "  report    report indicators RUN [--reference DIR]: indicator plots (HTML) and distances\n"
+    "  report    report indicators RUN [--reference DIR]: indicator plots (HTML) and distances;\n"
+    "            report table4 RESULTS.csv: Table IV of optimize runs (HTML with plots, CSV)\n"
 #ifdef AUTOOPT_WITH_MODEL
     "  train     train a RouteNet-Fermi model on a dataset with results\n"
     "  evaluate  per-size error table of a model on a dataset with results (CSV, JSON, SVG)\n"

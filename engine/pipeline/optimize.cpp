@@ -15,6 +15,7 @@
 #include "model/features.hpp"
 #include "model/filter_model.hpp"
 #include "net/error.hpp"
+#include "opt/fraction_report.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/pool_service.hpp"
 #include "pipeline/stage2.hpp"
@@ -208,6 +209,24 @@ OptimizeResult optimize_dataset(const OptimizeOptions& o) {
     const double embed_seconds = seconds_since(t0);
     const gen::IndicatorSet pool_indicators = gen::collect_indicators(pool);
     const gen::IndicatorSet val_indicators = gen::collect_indicators(val);
+    // Table IV of the fractions done so far (this seed): <out>/table4.html, table4_*.csv; rewritten
+    // after every fraction. `autoopt report table4` merges such files of several seeds.
+    const auto write_table4 = [&] {
+      if (!o.write_report) return;
+      std::string label = o.pool.string();  // the CSV's dataset column: no commas or line breaks
+      std::replace_if(label.begin(), label.end(), [](char c) { return c == ',' || c == '\n' || c == '\r'; }, ';');
+      std::vector<opt::FractionRun> runs;
+      for (const FractionResult& f : result.fractions) {
+        runs.push_back({label, f.fraction, cfg.seed, f.autoopt_delay_mape * 100.0,
+                        f.random_delay_mape * 100.0, f.all_pool_delay_mape * 100.0});
+      }
+      opt::FractionReportOptions ro;
+      ro.title = "autoopt optimize: " + o.pool.string() + ": accuracy against the fraction kept (Table IV)";
+      ro.note = "seed " + std::to_string(cfg.seed) + "; evaluated on " +
+                (o.test.empty() ? "the validation set " + o.val.string() : "the test set " + o.test.string()) +
+                (o.command_line.empty() ? std::string() : "; command: " + o.command_line);
+      (void)opt::write_fraction_report(o.out, runs, ro);
+    };
 
     for (std::size_t k = 0; k < o.fractions.size(); ++k) {
       const double fraction = o.fractions[k];
@@ -227,6 +246,7 @@ OptimizeResult optimize_dataset(const OptimizeOptions& o) {
         fr.random_delay_mape_lost = st.number("random_delay_mape_lost");
         log("fraction " + fraction_text(fraction) + ": done by an earlier call (" + fr.dir.string() + "), skipped");
         result.fractions.push_back(std::move(fr));
+        write_table4();
         continue;
       }
       log("== fraction " + fraction_text(fraction) + ": keep " + std::to_string(fr.n_max) + " of " +
@@ -358,6 +378,7 @@ OptimizeResult optimize_dataset(const OptimizeOptions& o) {
                  " points; by random selection: " + pct(fr.random_delay_mape_lost) + " points\n";
       io::write_file_atomic(fr.dir / "summary.txt", summary);
       result.fractions.push_back(std::move(fr));
+      write_table4();
     }
     return std::string();
   });

@@ -22,6 +22,7 @@
 #include "model/features.hpp"
 #include "model/filter_model.hpp"
 #include "net/error.hpp"
+#include "opt/fraction_report.hpp"
 #include "pipeline/optimize.hpp"
 #include "pipeline/stage2.hpp"
 #include "shared_data.hpp"
@@ -199,6 +200,16 @@ TEST(OptimizeLinkPath, TwoFractionsEndToEndAndResumeSlow) {
   }
   EXPECT_EQ(r.fractions[0].dir, o.out / "f0.25");
   EXPECT_EQ(r.fractions[1].dir, o.out / "f0.5");
+  // Table IV of this seed: one row per fraction, in percent, as `autoopt report table4` reads it.
+  const auto table4 = [&] { return opt::parse_fraction_runs(io::read_file(o.out / "table4_runs.csv"), "t4"); };
+  ASSERT_EQ(table4().size(), 2u);
+  EXPECT_DOUBLE_EQ(table4()[1].fraction, 0.5);
+  EXPECT_EQ(table4()[1].seed, 3u);
+  EXPECT_NEAR(table4()[1].autoopt_pct, r.fractions[1].autoopt_delay_mape * 100.0, 1e-9);
+  EXPECT_NEAR(table4()[1].random_pct, r.fractions[1].random_delay_mape * 100.0, 1e-9);
+  EXPECT_NEAR(table4()[0].all_pool_pct, r.fractions[0].all_pool_delay_mape * 100.0, 1e-9);
+  EXPECT_NE(io::read_file(o.out / "table4.html").find("<svg"), std::string::npos);
+  EXPECT_TRUE(fs::is_regular_file(o.out / "table4_summary.csv"));
 
   // A third fraction added on rerun: the first two are read back, the all-pool model reused.
   o.fractions = {0.25, 0.5, 0.75};
@@ -209,6 +220,7 @@ TEST(OptimizeLinkPath, TwoFractionsEndToEndAndResumeSlow) {
   EXPECT_FALSE(again.fractions[2].resumed);
   EXPECT_EQ(again.fractions[1].selected, r.fractions[1].selected);
   EXPECT_DOUBLE_EQ(again.fractions[2].all_pool_delay_mape, r.fractions[0].all_pool_delay_mape);
+  EXPECT_EQ(table4().size(), 3u);  // the resumed fractions are in it too
   fs::remove_all(dir);
 }
 
