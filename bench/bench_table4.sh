@@ -5,7 +5,8 @@
 # Pool = folds 0-1 (--pool-folds), validation = fold 2, test = fold 3 of each dataset (as HDF5).
 # One optimize per dataset x seed runs every fraction (the all-pool model is trained once per seed).
 # Prints one row per dataset and fraction: overall test delay MAPE (%) of AutoOPT, random and the
-# whole pool, and the points AutoOPT and random lose against the whole pool, mean +- std over seeds.
+# whole pool, and the points AutoOPT and random lose against the whole pool, mean +- std over seeds
+# (`autoopt report table4`), and writes <out>/table4.html with the plots against the fraction.
 #
 # usage: bench/bench_table4.sh [--build DIR] [--data DIR] [--out DIR] [--preset quick|paper]
 #                              [--threads K] [--fractions "0.1 0.25 0.5"] [--datasets "mb cbr_mb"]
@@ -17,6 +18,7 @@
 # model; a seed whose fractions are all done is not started again. --np N runs optimize under
 # mpirun -np N (the pool's scoring shared among the ranks; same selection as one rank).
 set -euo pipefail
+cmdline="$*"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 build="$root/build"
@@ -124,22 +126,8 @@ for ds in $datasets; do
   done
 done
 
-# Table: mean +- std over seeds per dataset and fraction; "lost" = points against the all-pool model.
-awk -F, 'NR > 1 && $4 != "nan" && $4 != "" {
-  k = $1 " " $2; n[k]++; order[k] = k
-  for (i = 4; i <= 8; i++) { s[k, i] += $i; q[k, i] += $i * $i }
-}
-END {
-  printf "%-8s %8s %5s %16s %16s %16s %16s %16s\n", "dataset", "fraction", "seeds", "AutoOPT MAPE %", "random MAPE %", \
-         "all-pool MAPE %", "AutoOPT lost", "random lost"
-  for (k in order) {
-    split(k, a, " "); line = sprintf("%-8s %8s %5d", a[1], a[2], n[k])
-    for (i = 4; i <= 8; i++) {
-      m = s[k, i] / n[k]; v = q[k, i] / n[k] - m * m; if (v < 0) v = 0
-      line = line sprintf(" %8.2f +- %5.2f", m, sqrt(v))
-    }
-    print line | "sort"
-  }
-}' "$results" | tee "$out/table4.txt"
-echo "(overall test delay MAPE in %; lost = points against the all-pool model of the same seed)"
+# Table IV: mean +- std over seeds per dataset and fraction, "lost" = points against the all-pool model
+# of the same seed; table4.html (with plots of the MAPE and the points lost against the fraction),
+# table4_summary.csv and table4_runs.csv next to results.csv.
+"$exe" report table4 "$results" --out "$out" --note "bench/bench_table4.sh $cmdline" | tee "$out/table4.txt"
 echo "per-run figures -> $results"
