@@ -37,18 +37,11 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// "%.2f", or "n/a" for a non-finite value.
-std::string fixed2(double v) {
+// "%.2f" ("%+.2f" with sign), or "n/a" for a non-finite value.
+std::string fixed2(double v, bool sign = false) {
   if (!std::isfinite(v)) return "n/a";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
-
-std::string signed2(double v) {
-  if (!std::isfinite(v)) return "n/a";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%+.2f", v);
+  std::snprintf(buf, sizeof buf, sign ? "%+.2f" : "%.2f", v);
   return buf;
 }
 
@@ -62,7 +55,7 @@ std::string shortest(double v) {
 // "mean ± std" (HTML) or "mean +- std" (fixed-width text: one byte per column).
 std::string mean_std(const MeanStd& m, bool sign = false, const char* pm = " ± ") {
   if (!std::isfinite(m.mean)) return "n/a";
-  return (sign ? signed2(m.mean) : fixed2(m.mean)) + pm + fixed2(m.std);
+  return fixed2(m.mean, sign) + pm + fixed2(m.std);
 }
 
 MeanStd stats(const std::vector<double>& v) {
@@ -312,7 +305,7 @@ std::string fraction_report_html(std::span<const FractionRun> runs, const Fracti
   for (const FractionRun& r : runs) {
     h += "<tr>" + td(r.dataset, false) + td(shortest(r.fraction)) + td(std::to_string(r.seed)) +
          td(fixed2(r.autoopt_pct)) + td(fixed2(r.random_pct)) + td(fixed2(r.all_pool_pct)) +
-         td(signed2(r.autoopt_pct - r.all_pool_pct)) + td(signed2(r.random_pct - r.all_pool_pct)) + "</tr>\n";
+         td(fixed2(r.autoopt_pct - r.all_pool_pct, true)) + td(fixed2(r.random_pct - r.all_pool_pct, true)) + "</tr>\n";
   }
   h += "</table>\n</body>\n</html>\n";
   return h;
