@@ -36,6 +36,11 @@ std::vector<net::Sample> samples(int count, int nodes, std::uint64_t seed) {
   return v;
 }
 
+// A scalar that depends on all three outputs of the network.
+at::Tensor all_heads(const model::RouteNetOutput& o) {
+  return o.delay.sum() + o.jitter_z.sum() + o.loss_logit.sum();
+}
+
 double rel_err(const at::Tensor& a, const at::Tensor& b) {
   const at::Tensor ad = a.detach().cpu().to(torch::kDouble), bd = b.detach().cpu().to(torch::kDouble);
   return (ad - bd).abs().max().item<double>() / std::max(bd.abs().max().item<double>(), 1e-300);
@@ -72,6 +77,27 @@ TEST(Device, CudaWithoutAGpuIsAClearError) {
   EXPECT_FALSE(t.predict(train)[0].delay.empty());
 }
 
+TEST(Device, EveryParameterGetsAGradientFromAllThreeHeads) {
+  // The objective of the CPU-vs-CUDA gradient check below reaches every parameter; the delay alone
+  // does not (the jitter and loss heads have no gradient then), which is why that check uses all.
+  torch::manual_seed(5);
+  const auto s = samples(2, 7, 80);
+  std::vector<model::SampleTensors> parts;
+  for (const auto& x : s) parts.push_back(model::featurize(x));
+  const model::ModelInput in = model::make_input(model::batch(parts), model::Normalizer::fit(parts));
+  model::RouteNetConfig cfg;
+  cfg.iterations = 2;
+  model::RouteNet net(cfg);
+  const model::RouteNetOutput out = net->forward(in);
+  out.delay.sum().backward();
+  std::size_t without = 0;
+  for (const auto& p : net->named_parameters()) without += p.value().grad().defined() ? 0 : 1;
+  EXPECT_GT(without, 0u) << "the delay alone reaches every parameter: the heads are not separate";
+  net->zero_grad();
+  all_heads(net->forward(in)).backward();
+  for (const auto& p : net->named_parameters()) EXPECT_TRUE(p.value().grad().defined()) << p.key();
+}
+
 TEST(Device, CudaForwardAndGradientsMatchTheCpu) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   torch::manual_seed(3);
@@ -94,12 +120,17 @@ TEST(Device, CudaForwardAndGradientsMatchTheCpu) {
   EXPECT_LE(rel_err(og.jitter_z, oc.jitter_z), 1e-4);
   EXPECT_LE(rel_err(og.loss_logit, oc.loss_logit), 1e-4);
   EXPECT_LE(rel_err(og.path_state, oc.path_state), 1e-4);
-  oc.delay.sum().backward();
-  og.delay.sum().backward();
+  // All three heads, so that every parameter gets a gradient (the delay alone leaves the jitter and
+  // loss heads without one: EveryParameterGetsAGradientFromAllThreeHeads).
+  all_heads(oc).backward();
+  all_heads(og).backward();
   const auto pc = cpu->named_parameters(), pg = gpu->named_parameters();
+  ASSERT_EQ(pc.size(), pg.size());
   for (std::size_t i = 0; i < pc.size(); ++i) {
-    EXPECT_TRUE(pg[i].value().grad().is_cuda());
-    EXPECT_LE(rel_err(pg[i].value().grad(), pc[i].value().grad()), 1e-3) << pc[i].key();
+    const at::Tensor gc = pc[i].value().grad(), gg = pg[i].value().grad();
+    ASSERT_TRUE(gc.defined() && gg.defined()) << pc[i].key();
+    EXPECT_TRUE(gg.is_cuda()) << pc[i].key();
+    EXPECT_LE(rel_err(gg, gc), 1e-3) << pc[i].key();
   }
 }
 
