@@ -14,6 +14,9 @@
 #                            that one.
 #   CMAKE_CUDA_ARCHITECTURES default: the visible GPU's compute capability (e.g. 90 on an H100).
 #   JOBS                     parallel build jobs (default: nproc).
+#   AUTOOPT_TORCH_PREFIX     libtorch's CMake prefix (default: the one of python3's torch).
+#   AUTOOPT_GPU_CHECKS_BUILD_ONLY=1  configure and build, run nothing: checks the build on a machine
+#                            without a GPU (needs AUTOOPT_TORCH_PREFIX and CMAKE_CUDA_ARCHITECTURES).
 # Exit status: 0 when every check passed; 1 on a failed check; 2 when the machine lacks something.
 set -euo pipefail
 
@@ -28,10 +31,17 @@ log=$build/gpu_checks.log
 say() { echo "$*" | tee -a "$log"; }
 
 # ---- what the machine has --------------------------------------------------------------------
-if ! torch_prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null); then
-  say "run_gpu_checks: python3 cannot import torch (install a CUDA build of PyTorch)"; exit 2
+build_only=${AUTOOPT_GPU_CHECKS_BUILD_ONLY:-0}
+if [ -n "${AUTOOPT_TORCH_PREFIX:-}" ]; then
+  torch_prefix=$AUTOOPT_TORCH_PREFIX
+elif ! torch_prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null); then
+  say "run_gpu_checks: python3 cannot import torch (install a CUDA build of PyTorch, or set AUTOOPT_TORCH_PREFIX)"; exit 2
 fi
-if ! python3 -c 'import sys, torch; sys.exit(0 if torch.version.cuda and torch.cuda.is_available() else 1)'; then
+if [ "$build_only" = 1 ]; then
+  if [ -z "${CMAKE_CUDA_ARCHITECTURES:-}" ]; then
+    say "run_gpu_checks: AUTOOPT_GPU_CHECKS_BUILD_ONLY=1 needs CMAKE_CUDA_ARCHITECTURES (e.g. 90)"; exit 2
+  fi
+elif ! python3 -c 'import sys, torch; sys.exit(0 if torch.version.cuda and torch.cuda.is_available() else 1)'; then
   say "run_gpu_checks: torch $(python3 -c 'import torch; print(torch.__version__)') has no CUDA or sees no GPU"; exit 2
 fi
 if ! command -v nvcc >/dev/null 2>&1; then
@@ -44,16 +54,33 @@ if ! command -v nvcc >/dev/null 2>&1; then
 fi
 # The engine links system libraries (GTest, HDF5...) built with the C++11 string ABI; a torch built
 # with the old ABI cannot be linked with them.
-abi=$(python3 -c 'import torch; print(int(torch.compiled_with_cxx11_abi()))')
-arch=${CMAKE_CUDA_ARCHITECTURES:-$(python3 -c 'import torch; m, n = torch.cuda.get_device_capability(); print(f"{m}{n}")')}
+if [ "$build_only" = 1 ]; then
+  abi=1  # recent libtorch distributions; a pre-C++11-ABI one fails at the link below
+  arch=$CMAKE_CUDA_ARCHITECTURES
+  torch_desc="libtorch at $torch_prefix"
+else
+  abi=$(python3 -c 'import torch; print(int(torch.compiled_with_cxx11_abi()))')
+  arch=${CMAKE_CUDA_ARCHITECTURES:-$(python3 -c 'import torch; m, n = torch.cuda.get_device_capability(); print(f"{m}{n}")')}
+  torch_desc="torch $(python3 -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda)')"
+fi
+# libtorch's CMake config picks its own nvcc flags from TORCH_CUDA_ARCH_LIST ("9.0"); without it, it
+# compiles a probe program under the project's C++20, which CMake cannot do with nvcc, and fails.
+torch_arch_list=$(echo "$arch" | sed -E 's/([0-9]+)([0-9])[a-z]?/\1.\2/g; s/;/ /g')
 generator=()
 if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
-say "run_gpu_checks: torch $(python3 -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda)')," \
+say "run_gpu_checks: $torch_desc," \
     "nvcc $(nvcc --version | sed -n 's/.*release \([0-9.]*\).*/\1/p'), arch $arch, mode $mode, C++11 ABI $abi"
 if command -v nvidia-smi >/dev/null 2>&1; then nvidia-smi -L | tee -a "$log" || true; fi
 
 common=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$torch_prefix"
-        -DCMAKE_CUDA_ARCHITECTURES="$arch" -DAUTOOPT_CUDA=ON)
+        -DCMAKE_CUDA_ARCHITECTURES="$arch" -DTORCH_CUDA_ARCH_LIST="$torch_arch_list" -DAUTOOPT_CUDA=ON)
+# TorchConfig looks for libtorch.so and libc10.so on the system paths before its own folder: name
+# the ones beside this config so that a system libtorch (a CPU one, say) is not mixed in.
+torch_lib=$torch_prefix/../../lib
+if [ -f "$torch_lib/libtorch.so" ] && [ -f "$torch_lib/libc10.so" ]; then
+  torch_lib=$(cd "$torch_lib" && pwd)
+  common+=(-DTORCH_LIBRARY="$torch_lib/libtorch.so" -Dc10_LIBRARY="$torch_lib/libc10.so")
+fi
 
 # ---- configure -------------------------------------------------------------------------------
 configured=""
@@ -128,6 +155,11 @@ if [ "$configured" != "$build/full" ]; then
     say "run_gpu_checks: build failed (see $log)"; exit 1
   fi
   say "run_gpu_checks: built in $(( $(date +%s) - start )) s"
+fi
+
+if [ "$build_only" = 1 ]; then
+  say "run_gpu_checks: built in $configured; nothing run (AUTOOPT_GPU_CHECKS_BUILD_ONLY=1)"
+  exit 0
 fi
 
 # Runs one built program (found by name under the build folder); remembers the worst exit status.
