@@ -12,6 +12,7 @@
 //                           via the CUDA glue) against libtorch's index_select / index_add_;
 //                           synchronised, so the time is the GPU's. Without the glue "Ours" falls back
 //                           to libtorch's operators, and the line says so.
+//   Model/Cuda/TrainEpoch100x10  Model/TrainEpoch100x10 with the model on the GPU (FitOptions::device).
 //   Model/Cuda/Predict300   Model/Predict300 with the model on the GPU (--device cuda).
 // Threads: all cores (AUTOOPT_BENCH_THREADS=N to choose).
 // Synthetic samples: tests/model/synthetic_samples.hpp (ring + chords, per-hop M/M/1 labels).
@@ -53,12 +54,13 @@ fs::path shared_dir() {
   return AUTOOPT_DEFAULT_SHARED_DIR;
 }
 
-void train_epoch(benchmark::State& state) {
+void train_epoch(benchmark::State& state, model::ComputeDevice device = model::ComputeDevice::cpu) {
   const auto train = synthetic_set(100, 10, 1000);
   const auto val = synthetic_set(10, 10, 5000);
   model::FitOptions o;
   o.epochs = 1;
   o.batch_size = 4;
+  o.device = device;
   for (auto _ : state) {
     model::Trainer t;
     benchmark::DoNotOptimize(t.fit(train, val, o));
@@ -125,7 +127,9 @@ int main(int argc, char** argv) {
   const int threads = env != nullptr && *env != '\0' ? std::atoi(env) : static_cast<int>(std::thread::hardware_concurrency());
   torch::set_num_threads(std::max(1, threads));
   std::printf("torch threads: %d\n", torch::get_num_threads());
-  benchmark::RegisterBenchmark("Model/TrainEpoch100x10", train_epoch)->Unit(benchmark::kSecond)->Iterations(2);
+  benchmark::RegisterBenchmark("Model/TrainEpoch100x10", [](benchmark::State& s) { train_epoch(s); })
+      ->Unit(benchmark::kSecond)
+      ->Iterations(2);
   const net::Sample small = testing::synthetic_sample(10, 4242);
   benchmark::RegisterBenchmark("Model/Predict10", [&](benchmark::State& s) { predict_samples(s, small); })
       ->Unit(benchmark::kMillisecond);
@@ -150,6 +154,10 @@ int main(int argc, char** argv) {
             ->Unit(benchmark::kMicrosecond);
       }
     }
+    benchmark::RegisterBenchmark("Model/Cuda/TrainEpoch100x10",
+                                 [](benchmark::State& s) { train_epoch(s, model::ComputeDevice::cuda); })
+        ->Unit(benchmark::kSecond)
+        ->Iterations(2);
     if (big) {
       benchmark::RegisterBenchmark("Model/Cuda/Predict300",
                                    [&](benchmark::State& s) { predict_samples(s, *big, model::ComputeDevice::cuda); })
