@@ -36,6 +36,13 @@ std::vector<net::Sample> samples(int count, int nodes, std::uint64_t seed) {
   return v;
 }
 
+// The samples featurized, batched and normalised as one model input.
+model::ModelInput batched_input(const std::vector<net::Sample>& s) {
+  std::vector<model::SampleTensors> parts;
+  for (const auto& x : s) parts.push_back(model::featurize(x));
+  return model::make_input(model::batch(parts), model::Normalizer::fit(parts));
+}
+
 // A scalar that depends on all three outputs of the network.
 at::Tensor all_heads(const model::RouteNetOutput& o) {
   return o.delay.sum() + o.jitter_z.sum() + o.loss_logit.sum();
@@ -81,10 +88,7 @@ TEST(Device, EveryParameterGetsAGradientFromAllThreeHeads) {
   // The objective of the CPU-vs-CUDA gradient check below reaches every parameter; the delay alone
   // does not (the jitter and loss heads have no gradient then), which is why that check uses all.
   torch::manual_seed(5);
-  const auto s = samples(2, 7, 80);
-  std::vector<model::SampleTensors> parts;
-  for (const auto& x : s) parts.push_back(model::featurize(x));
-  const model::ModelInput in = model::make_input(model::batch(parts), model::Normalizer::fit(parts));
+  const model::ModelInput in = batched_input(samples(2, 7, 80));
   model::RouteNetConfig cfg;
   cfg.iterations = 2;
   model::RouteNet net(cfg);
@@ -101,10 +105,7 @@ TEST(Device, EveryParameterGetsAGradientFromAllThreeHeads) {
 TEST(Device, CudaForwardAndGradientsMatchTheCpu) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   torch::manual_seed(3);
-  const auto s = samples(3, 9, 40);
-  std::vector<model::SampleTensors> parts;
-  for (const auto& x : s) parts.push_back(model::featurize(x));
-  const model::ModelInput in = model::make_input(model::batch(parts), model::Normalizer::fit(parts));
+  const model::ModelInput in = batched_input(samples(3, 9, 40));
   model::RouteNetConfig cfg;
   cfg.iterations = 4;
   model::RouteNet cpu(cfg), gpu(cfg);
