@@ -2,6 +2,8 @@
 //   Model/TrainEpoch100x10  one training epoch over 100 synthetic 10-node samples (batch 4, the
 //                           epoch's end-of-epoch MAPE on 10 validation samples included); counter
 //                           paths/s = training paths processed per second. Goal: <= 5 s.
+//   Model/TrainEpoch100x10/batch32, Model/TrainEpoch20x50  the same with batches of 32, and over 20
+//                           synthetic 50-node samples (batch 4).
 //   Model/Predict300        featurize + forward of one 300-node GNNet validation sample
 //                           (shared/data/gnnet2022/validation/300; skipped with a message when
 //                           absent). Goal: <= 3 s.
@@ -12,7 +14,7 @@
 //                           via the CUDA glue) against libtorch's index_select / index_add_;
 //                           synchronised, so the time is the GPU's. Without the glue "Ours" falls back
 //                           to libtorch's operators, and the line says so.
-//   Model/Cuda/TrainEpoch100x10  Model/TrainEpoch100x10 with the model on the GPU (FitOptions::device).
+//   Model/Cuda/TrainEpoch*  the training epochs with the model on the GPU (FitOptions::device).
 //   Model/Cuda/Predict300   Model/Predict300 with the model on the GPU (--device cuda).
 // Threads: all cores (AUTOOPT_BENCH_THREADS=N to choose).
 // Synthetic samples: tests/model/synthetic_samples.hpp (ring + chords, per-hop M/M/1 labels).
@@ -25,6 +27,8 @@
 #include <filesystem>
 #include <optional>
 #include <thread>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "../tests/model/synthetic_samples.hpp"
@@ -54,12 +58,20 @@ fs::path shared_dir() {
   return AUTOOPT_DEFAULT_SHARED_DIR;
 }
 
-void train_epoch(benchmark::State& state, model::ComputeDevice device = model::ComputeDevice::cpu) {
-  const auto train = synthetic_set(100, 10, 1000);
-  const auto val = synthetic_set(10, 10, 5000);
+// The shape of a training-epoch benchmark: `count` synthetic `nodes`-node samples in batches of `batch`.
+struct EpochShape {
+  int count = 100;
+  int nodes = 10;
+  int batch = 4;
+};
+
+void train_epoch(benchmark::State& state, model::ComputeDevice device = model::ComputeDevice::cpu,
+                 EpochShape shape = {}) {
+  const auto train = synthetic_set(shape.count, shape.nodes, 1000);
+  const auto val = synthetic_set(10, shape.nodes, 5000);
   model::FitOptions o;
   o.epochs = 1;
-  o.batch_size = 4;
+  o.batch_size = shape.batch;
   o.device = device;
   for (auto _ : state) {
     model::Trainer t;
@@ -127,9 +139,14 @@ int main(int argc, char** argv) {
   const int threads = env != nullptr && *env != '\0' ? std::atoi(env) : static_cast<int>(std::thread::hardware_concurrency());
   torch::set_num_threads(std::max(1, threads));
   std::printf("torch threads: %d\n", torch::get_num_threads());
-  benchmark::RegisterBenchmark("Model/TrainEpoch100x10", [](benchmark::State& s) { train_epoch(s); })
-      ->Unit(benchmark::kSecond)
-      ->Iterations(2);
+  // Where a GPU starts to pay off for training: larger batches and larger networks, on each device.
+  const std::vector<std::pair<std::string, EpochShape>> epochs = {
+      {"TrainEpoch100x10", {}}, {"TrainEpoch100x10/batch32", {100, 10, 32}}, {"TrainEpoch20x50", {20, 50, 4}}};
+  for (const auto& [name, shape] : epochs) {
+    benchmark::RegisterBenchmark(("Model/" + name).c_str(), [shape](benchmark::State& s) {
+      train_epoch(s, model::ComputeDevice::cpu, shape);
+    })->Unit(benchmark::kSecond)->Iterations(2);
+  }
   const net::Sample small = testing::synthetic_sample(10, 4242);
   benchmark::RegisterBenchmark("Model/Predict10", [&](benchmark::State& s) { predict_samples(s, small); })
       ->Unit(benchmark::kMillisecond);
@@ -154,10 +171,11 @@ int main(int argc, char** argv) {
             ->Unit(benchmark::kMicrosecond);
       }
     }
-    benchmark::RegisterBenchmark("Model/Cuda/TrainEpoch100x10",
-                                 [](benchmark::State& s) { train_epoch(s, model::ComputeDevice::cuda); })
-        ->Unit(benchmark::kSecond)
-        ->Iterations(2);
+    for (const auto& [name, shape] : epochs) {
+      benchmark::RegisterBenchmark(("Model/Cuda/" + name).c_str(), [shape](benchmark::State& s) {
+        train_epoch(s, model::ComputeDevice::cuda, shape);
+      })->Unit(benchmark::kSecond)->Iterations(2);
+    }
     if (big) {
       benchmark::RegisterBenchmark("Model/Cuda/Predict300",
                                    [&](benchmark::State& s) { predict_samples(s, *big, model::ComputeDevice::cuda); })
