@@ -63,9 +63,6 @@ else
   arch=${CMAKE_CUDA_ARCHITECTURES:-$(python3 -c 'import torch; m, n = torch.cuda.get_device_capability(); print(f"{m}{n}")')}
   torch_desc="torch $(python3 -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda)')"
 fi
-# libtorch's CMake config picks its own nvcc flags from TORCH_CUDA_ARCH_LIST ("9.0"); without it, it
-# compiles a probe program under the project's C++20, which CMake cannot do with nvcc, and fails.
-torch_arch_list=$(echo "$arch" | sed -E 's/([0-9]+)([0-9])[a-z]?/\1.\2/g; s/;/ /g')
 generator=()
 if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
 say "run_gpu_checks: $torch_desc," \
@@ -73,7 +70,7 @@ say "run_gpu_checks: $torch_desc," \
 if command -v nvidia-smi >/dev/null 2>&1; then nvidia-smi -L | tee -a "$log" || true; fi
 
 common=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$torch_prefix"
-        -DCMAKE_CUDA_ARCHITECTURES="$arch" -DTORCH_CUDA_ARCH_LIST="$torch_arch_list" -DAUTOOPT_CUDA=ON)
+        -DCMAKE_CUDA_ARCHITECTURES="$arch" -DAUTOOPT_CUDA=ON)
 # TorchConfig looks for libtorch.so and libc10.so on the system paths before its own folder: name
 # the ones beside this config so that a system libtorch (a CPU one, say) is not mixed in.
 torch_lib=$torch_prefix/../../lib
@@ -128,6 +125,7 @@ set(CMAKE_CXX_STANDARD_REQUIRED ON)
 set(CMAKE_CXX_EXTENSIONS OFF)
 set(AUTOOPT_CUDA ON)
 find_package(CUDAToolkit REQUIRED)
+include("$repo/cmake/torch_cuda_arch_list.cmake")  # TORCH_CUDA_ARCH_LIST from the architectures
 find_package(Torch REQUIRED)
 enable_testing()
 add_subdirectory("$repo/kernels" kernels)
