@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numbers>
 #include <fstream>
 #include <random>
@@ -263,6 +264,8 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
   if (o.batch_size < 1)
     throw Error("Trainer::fit: batch_size must be >= 1, got " + std::to_string(o.batch_size));
   if (!(o.lr > 0.0)) throw Error("Trainer::fit: lr must be positive");
+  if (!(o.weight_decay >= 0.0) || !std::isfinite(o.weight_decay))
+    throw Error("Trainer::fit: weight_decay must be a finite number >= 0, got " + std::to_string(o.weight_decay));
   if (!(o.jitter_weight >= 0.0) || !std::isfinite(o.jitter_weight))
     throw Error("Trainer::fit: jitter_weight must be a finite number >= 0");
   if (o.jitter_loss != JitterLoss::mape && o.jitter_loss != JitterLoss::std_mape &&
@@ -336,7 +339,16 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
   // Inputs of the batches are built on the CPU and moved once per step.
   const auto on_device = [&](ModelInput in) { return dev.is_cpu() ? in : in.to(dev); };
 
-  torch::optim::Adam opt(model_->parameters(), torch::optim::AdamOptions(o.lr));
+  // Adam, or AdamW when a weight decay is asked for (with 0 the two differ only in rounding, and plain
+  // Adam keeps earlier models reproducible bit for bit).
+  std::unique_ptr<torch::optim::Optimizer> opt_owner;
+  if (o.weight_decay > 0.0) {
+    opt_owner = std::make_unique<torch::optim::AdamW>(
+        model_->parameters(), torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
+  } else {
+    opt_owner = std::make_unique<torch::optim::Adam>(model_->parameters(), torch::optim::AdamOptions(o.lr));
+  }
+  torch::optim::Optimizer& opt = *opt_owner;
   std::mt19937_64 rng(o.seed);
   std::vector<std::size_t> order(train.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -363,8 +375,7 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
   for (int epoch = 1; epoch <= o.epochs; ++epoch) {
     step_options.delay_loss = (o.mape_epochs > 0 && epoch >= mape_from) ? DelayLoss::mape : o.delay_loss;
     const double lr_now = scheduled_lr(o.lr, o.lr_schedule, epoch, o.epochs);
-    for (auto& group : opt.param_groups())
-      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr_now);
+    for (auto& group : opt.param_groups()) group.options().set_lr(lr_now);
     // Fisher-Yates with our own draws, so the order does not depend on the library.
     for (std::size_t i = order.size(); i > 1; --i) {
       const std::size_t j = static_cast<std::size_t>(rng() % i);

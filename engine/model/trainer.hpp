@@ -90,6 +90,9 @@ struct FitOptions {
   double jitter_weight = 0.1; // weight of the jitter term (jitter_loss) in the objective
   double loss_weight = 0.1;   // weight of the drop-ratio BCE in the loss
   double grad_clip = 1.0;     // max global gradient norm; <= 0 disables clipping
+  // Decoupled weight decay (AdamW): each step also shrinks every weight by lr_now * weight_decay.
+  // 0 (the default) is plain Adam. A regulariser for small training sets, which RouteNet-F overfits.
+  double weight_decay = 0.0;
   ComputeDevice device = ComputeDevice::cpu;  // where to train (the trainer keeps it afterwards)
   JitterLoss jitter_loss = JitterLoss::mape;
   DelayLoss delay_loss = DelayLoss::mape;

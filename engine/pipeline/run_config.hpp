@@ -73,6 +73,7 @@ struct RunConfig {
   std::string occupancy_head = "linear";    // linear | softplus (model::RouteNetConfig::positive_occupancy)
   std::string lr_schedule = "constant";     // constant | cosine (model::LrSchedule)
   int mape_epochs = 0;                      // last epochs on the MAPE (FitOptions::mape_epochs), of final_epochs
+  double weight_decay = 0.0;                // decoupled weight decay of every model (FitOptions::weight_decay)
   // The filter models' schedule: same (lr_schedule) | constant | cosine. A filter model's ~100 steps
   // on a few samples are too few for a cosine tail to bring a log-MSE start back to scale.
   std::string filter_lr_schedule = "same";
@@ -81,6 +82,10 @@ struct RunConfig {
   // final_epochs x the all-pool model's batches per epoch / the subset's (patience and mape_epochs
   // scaled alike), so every final model gets the same number of optimiser steps.
   std::string final_budget = "epochs";
+  // `autoopt optimize`: AutoOPT's and random's final models are each trained this many times (seeds
+  // seed, seed + 1, ...; the selections do not change) and their test figures averaged per size: one
+  // training on ~100 samples moves by several MAPE points with the initialisation alone.
+  int final_repeats = 1;
 
   // Baselines: any of random, quickstart, oracle.
   std::vector<std::string> baselines;

@@ -486,6 +486,45 @@ TEST(Trainer, MasksPathsWithoutDeliveredPackets) {
   EXPECT_EQ(m.delay_paths, m.paths - 1);
 }
 
+// Decoupled weight decay: every step also multiplies each weight by (1 - lr * weight_decay), so the
+// same seed and batches with a strong decay end with smaller weights; with none the run is plain Adam.
+TEST(Trainer, WeightDecayShrinksTheWeights) {
+  torch::set_num_threads(1);
+  const auto train = dataset(8, 21);
+  model::FitOptions o;
+  o.batch_size = 2;
+  o.seed = 5;
+  o.epochs = 5;
+  o.patience = 5;
+  o.lr = 1e-2;
+  const auto weight_norm = [&](double decay) {
+    model::FitOptions f = o;
+    f.weight_decay = decay;
+    model::Trainer t(small());
+    (void)t.fit(train, {}, f);
+    double sq = 0.0;
+    for (const auto& p : t.model()->parameters()) sq += p.detach().pow(2).sum().item<double>();
+    return std::sqrt(sq);
+  };
+  const double plain = weight_norm(0.0);
+  const double decayed = weight_norm(5.0);  // 20 steps, each x (1 - 0.05): at most 0.95^20 = 36 % left
+  std::cout << "weight norm: no decay " << plain << ", decay 5: " << decayed << "\n";
+  EXPECT_LT(decayed, 0.8 * plain);
+  EXPECT_DOUBLE_EQ(weight_norm(0.0), plain);  // deterministic
+
+  model::Trainer t(small());
+  for (const double bad : {-0.1, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+    model::FitOptions f = o;
+    f.weight_decay = bad;
+    try {
+      (void)t.fit(train, {}, f);
+      FAIL() << "expected an error for weight_decay " << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("weight_decay"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Trainer, BadInputThrows) {
   torch::set_num_threads(1);
   std::mt19937_64 rng(1);

@@ -323,6 +323,23 @@ TEST(RunConfig, LossAndScaleReachTheModelSettingsAndTheFingerprint) {
   EXPECT_EQ(filter_options(model_settings(t)).fit.lr_schedule, model::LrSchedule::constant);
 }
 
+TEST(RunConfig, WeightDecayAndFinalRepeats) {
+  const RunConfig d = run_config_from(gen::ConfigFile::parse("n_max: 5\n", "d.conf"));
+  EXPECT_EQ(model_settings(d).fit.weight_decay, 0.0);
+  EXPECT_EQ(d.final_repeats, 1);
+  for (const char* key : {"weight_decay", "final_repeats"})
+    EXPECT_EQ(d.fingerprint().find(key), std::string::npos) << key;  // defaults: older folders resume
+  const RunConfig c =
+      run_config_from(gen::ConfigFile::parse("n_max: 5\nweight_decay: 0.5\nfinal_repeats: 3\n", "c.conf"));
+  EXPECT_EQ(model_settings(c).fit.weight_decay, 0.5);
+  EXPECT_EQ(filter_options(model_settings(c)).fit.weight_decay, 0.5);  // the filter models train alike
+  EXPECT_EQ(c.final_repeats, 3);
+  EXPECT_NE(c.fingerprint().find("weight_decay=0.5\n"), std::string::npos) << c.fingerprint();
+  EXPECT_NE(c.fingerprint().find("final_repeats=3\n"), std::string::npos) << c.fingerprint();
+  EXPECT_NE(config_error("weight_decay: -1\n").find("key 'weight_decay'"), std::string::npos);
+  EXPECT_NE(config_error("final_repeats: 0\n").find("key 'final_repeats'"), std::string::npos);
+}
+
 TEST(RunConfig, ScheduleMapePhaseAndFinalBudget) {
   const RunConfig d = run_config_from(gen::ConfigFile::parse("n_max: 5\n", "d.conf"));
   EXPECT_EQ(model_settings(d).fit.lr_schedule, model::LrSchedule::constant);
