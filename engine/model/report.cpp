@@ -408,6 +408,35 @@ SizeRow EvaluationTable::row(int nodes, const Acc& a) {
   return r;
 }
 
+std::vector<SizeRow> mean_rows(std::span<const std::vector<SizeRow>> tables) {
+  if (tables.empty()) throw Error("mean_rows: no tables to average");
+  std::vector<SizeRow> out = tables.front();
+  for (std::size_t t = 1; t < tables.size(); ++t) {
+    const std::vector<SizeRow>& rows = tables[t];
+    if (rows.size() != out.size())
+      throw Error("mean_rows: table " + std::to_string(t) + " has " + std::to_string(rows.size()) +
+                  " rows, the first " + std::to_string(out.size()) + " (not the same evaluation set)");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const SizeRow& r = rows[i];
+      SizeRow& m = out[i];
+      if (r.nodes != m.nodes || r.samples != m.samples || r.paths != m.paths || r.delay_paths != m.delay_paths ||
+          r.jitter_paths != m.jitter_paths || r.loss_paths != m.loss_paths)
+        throw Error("mean_rows: row " + std::to_string(i) + " of table " + std::to_string(t) +
+                    " counts other samples or paths than the first table's (not the same evaluation set)");
+      m.delay_mape += r.delay_mape;
+      m.jitter_mape += r.jitter_mape;
+      m.loss_mae += r.loss_mae;
+    }
+  }
+  const auto n = static_cast<double>(tables.size());
+  for (SizeRow& m : out) {
+    m.delay_mape /= n;
+    m.jitter_mape /= n;
+    m.loss_mae /= n;
+  }
+  return out;
+}
+
 std::vector<SizeRow> EvaluationTable::rows() const {
   std::vector<SizeRow> out;
   for (const auto& [n, a] : sizes_) out.push_back(row(n, a));
@@ -439,9 +468,11 @@ std::string EvaluationTable::to_text() const {
   return out;
 }
 
-std::string EvaluationTable::to_csv() const {
+std::string EvaluationTable::to_csv() const { return rows_csv(rows()); }
+
+std::string rows_csv(std::span<const SizeRow> rows) {
   std::string out = "nodes,samples,paths,delay_paths,jitter_paths,delay_mape_pct,jitter_mape_pct,loss_mae\n";
-  for (const SizeRow& r : rows()) {
+  for (const SizeRow& r : rows) {
     out += (r.nodes == 0 ? std::string("all") : std::to_string(r.nodes)) + ',' + std::to_string(r.samples) +
            ',' + std::to_string(r.paths) + ',' + std::to_string(r.delay_paths) + ',' +
            std::to_string(r.jitter_paths) + ',';

@@ -112,4 +112,13 @@ class EvaluationTable {
   [[nodiscard]] static SizeRow row(int nodes, const Acc& a);
 };
 
+// EvaluationTable::to_csv() of these rows (per size, then the overall row with nodes 0, written `all`).
+[[nodiscard]] std::string rows_csv(std::span<const SizeRow> rows);
+
+// The per-size mean of several tables of one evaluation set (EvaluationTable::rows() of models trained
+// alike with different seeds): sizes and counts from the first table, delay MAPE, jitter MAPE and drop
+// MAE averaged over the tables. Throws autoopt::Error when `tables` is empty or two tables differ in
+// their sizes or counts (not the same evaluation set).
+[[nodiscard]] std::vector<SizeRow> mean_rows(std::span<const std::vector<SizeRow>> tables);
+
 }  // namespace autoopt::model

@@ -291,15 +291,6 @@ OptimizeResult optimize_dataset(const OptimizeOptions& o) {
       stage_done("incremental");
 
       std::vector<MethodResult> methods;
-      const auto finish_method = [&](const std::string& name, const std::string& description, TrainedModel& m,
-                                     std::size_t samples) {
-        m.trainer.save(fr.dir / "models" / name / "model");
-        const model::EvaluationTable table = evaluate_model(m.trainer, eval, "evaluate " + name, o.progress);
-        io::write_file_atomic(fr.dir / "models" / name / "table.csv", table.to_csv());
-        methods.push_back({name, description, samples, m.seconds, table.rows()});
-        log(name + ": delay MAPE " + pct(overall(table.rows()).delay_mape) + ", jitter MAPE " +
-            pct(jitter_or_nan(overall(table.rows()))));
-      };
       // Both subset models have the same size, so the same budget; with final_budget = steps they get
       // the all-pool model's optimiser steps (epochs, patience and the MAPE phase scaled alike).
       ModelSettings subset_models = models;
@@ -309,20 +300,62 @@ OptimizeResult optimize_dataset(const OptimizeOptions& o) {
             " samples (the all-pool model's optimiser steps; patience " + std::to_string(subset_models.fit.patience) +
             ")");
       }
+      const int repeats = std::max(cfg.final_repeats, 1);
+      if (repeats > 1) {
+        log("final models: " + std::to_string(repeats) + " trainings per selection (seeds " +
+            std::to_string(subset_models.fit.seed) + " to " + std::to_string(subset_models.fit.seed + repeats - 1) +
+            "), figures averaged");
+      }
+      // Trains `repeats` models on `train` (the first keeps the run's seed: one repeat is the plain run),
+      // saves them (models/<name>/model, model-2, ...), evaluates each and keeps the per-size mean.
+      const auto train_subset = [&](const std::string& name, const std::string& description,
+                                    std::span<const net::Sample> train) {
+        std::vector<std::vector<model::SizeRow>> tables;
+        std::vector<double> overall_mapes;
+        double seconds = 0.0;
+        const fs::path dir = fr.dir / "models" / name;
+        for (int r = 0; r < repeats; ++r) {
+          ModelSettings ms = subset_models;
+          ms.fit.seed = subset_models.fit.seed + static_cast<std::uint64_t>(r);
+          TrainedModel m = train_model(train, val_sub, ms, ms.fit.epochs);
+          seconds += m.seconds;
+          const std::string k = std::to_string(r + 1);
+          std::string model_dir = "model";  // appended, not "model-" + k: GCC 12's -Wrestrict false positive
+          if (r > 0) (model_dir += '-') += k;
+          m.trainer.save(dir / model_dir);
+          const model::EvaluationTable table = evaluate_model(
+              m.trainer, eval, "evaluate " + name + (repeats > 1 ? " " + k + "/" + std::to_string(repeats) : ""),
+              o.progress);
+          tables.push_back(table.rows());
+          overall_mapes.push_back(overall(tables.back()).delay_mape);
+          if (repeats > 1) {
+            std::string table_name = "table-";
+            (table_name += k) += ".csv";
+            io::write_file_atomic(dir / table_name, table.to_csv());
+            log(name + " " + k + "/" + std::to_string(repeats) + " (seed " + std::to_string(ms.fit.seed) +
+                "): delay MAPE " + pct(overall_mapes.back()));
+          }
+        }
+        std::vector<model::SizeRow> rows = model::mean_rows(tables);
+        io::write_file_atomic(dir / "table.csv", model::rows_csv(rows));
+        log(name + ": delay MAPE " + pct(overall(rows).delay_mape) + ", jitter MAPE " +
+            pct(jitter_or_nan(overall(rows))) + (repeats > 1 ? " (mean of " + std::to_string(repeats) + ")" : ""));
+        methods.push_back({name, description, train.size(), seconds, std::move(rows)});
+        return overall_mapes;
+      };
       const std::vector<net::Sample> chosen = pick(pool, fr.selected);
-      TrainedModel fin = train_model(chosen, val_sub, subset_models, subset_models.fit.epochs);
-      finish_method("autoopt",
-                    "AutoOPT: " + std::to_string(fr.selected.size()) + " of " + std::to_string(pool.size()) +
-                        " samples (fraction " + fraction_text(fraction) +
-                        ") by seed selection + incremental optimization",
-                    fin, chosen.size());
+      const std::vector<double> autoopt_runs =
+          train_subset("autoopt",
+                       "AutoOPT: " + std::to_string(fr.selected.size()) + " of " + std::to_string(pool.size()) +
+                           " samples (fraction " + fraction_text(fraction) +
+                           ") by seed selection + incremental optimization",
+                       chosen);
       methods.push_back(all_method);
       const auto rnd_ids = random_selection(pool.size(), fr.selected.size(), cfg.seed);
       const std::vector<net::Sample> rnd = pick(pool, rnd_ids);
-      TrainedModel rm = train_model(rnd, val_sub, subset_models, subset_models.fit.epochs);
-      finish_method("random", std::to_string(rnd.size()) + " samples drawn uniformly at random (seed " +
-                                  std::to_string(cfg.seed) + ")",
-                    rm, rnd.size());
+      const std::vector<double> random_runs = train_subset(
+          "random", std::to_string(rnd.size()) + " samples drawn uniformly at random (seed " + std::to_string(cfg.seed) + ")",
+          rnd);
       stage_done("final models + evaluation");
 
       const model::SizeRow& a = overall(methods[0].table);
@@ -365,6 +398,13 @@ OptimizeResult optimize_dataset(const OptimizeOptions& o) {
       st.add_double("jitter_mape_lost", fr.jitter_mape_lost);
       st.add_double("random_delay_mape_lost", fr.random_delay_mape_lost);
       st.add("dropped", std::to_string(inc.dropped.size()));
+      if (repeats > 1) {
+        st.add("final_repeats", std::to_string(repeats));
+        for (int r = 0; r < repeats; ++r) {
+          st.add_double("autoopt_delay_mape_" + std::to_string(r + 1), autoopt_runs[static_cast<std::size_t>(r)]);
+          st.add_double("random_delay_mape_" + std::to_string(r + 1), random_runs[static_cast<std::size_t>(r)]);
+        }
+      }
       st.write(fr.dir / "result.txt");
 
       std::string summary = "pool " + std::to_string(pool.size()) + " samples, fraction " + fraction_text(fraction) +

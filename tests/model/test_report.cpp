@@ -92,6 +92,51 @@ TEST(Report, TableByHand) {
   EXPECT_EQ(svg.find("nan"), std::string::npos);
 }
 
+TEST(Report, MeanRowsAveragesTheMetricsOfTheSameEvaluationSet) {
+  // Two models on the same two samples: per size and overall, the metrics are averaged, counts kept.
+  model::EvaluationTable a, b;
+  a.add(hand_sample(0, 10, {path(1.5, 1.0, 3.0, 2.0, 0.5, 0.0)}));   // delay 50 %, jitter 50 %, loss 0.5
+  a.add(hand_sample(1, 20, {path(2.5, 2.0, 1.0, 1.0, 0.0, 0.0)}));   // delay 25 %, jitter 0 %, loss 0
+  b.add(hand_sample(0, 10, {path(1.25, 1.0, 2.0, 2.0, 0.25, 0.0)}));  // delay 25 %, jitter 0 %, loss 0.25
+  b.add(hand_sample(1, 20, {path(1.0, 2.0, 1.5, 1.0, 0.0, 0.0)}));   // delay 50 %, jitter 50 %, loss 0
+  const std::vector<std::vector<model::SizeRow>> tables = {a.rows(), b.rows()};
+  const auto m = model::mean_rows(tables);
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[0].nodes, 10);
+  EXPECT_EQ(m[0].samples, 1);
+  EXPECT_EQ(m[0].delay_paths, 1);
+  EXPECT_DOUBLE_EQ(m[0].delay_mape, 0.375);
+  EXPECT_DOUBLE_EQ(m[0].jitter_mape, 0.25);
+  EXPECT_DOUBLE_EQ(m[0].loss_mae, 0.375);
+  EXPECT_EQ(m[1].nodes, 20);
+  EXPECT_DOUBLE_EQ(m[1].delay_mape, 0.375);
+  EXPECT_EQ(m[2].nodes, 0);
+  EXPECT_EQ(m[2].samples, 2);
+  EXPECT_DOUBLE_EQ(m[2].delay_mape, 0.375);  // (37.5 + 37.5) / 2: each table's overall, averaged
+  EXPECT_DOUBLE_EQ(m[2].jitter_mape, 0.25);
+  // One table is itself; its CSV is the table's own.
+  const std::vector<std::vector<model::SizeRow>> one = {a.rows()};
+  EXPECT_EQ(model::rows_csv(model::mean_rows(one)), a.to_csv());
+  EXPECT_NE(model::rows_csv(m).find("\nall,2,2,2,2,37.5,25,0.1875\n"), std::string::npos) << model::rows_csv(m);
+
+  // Not the same evaluation set: another size, or another path count, or nothing at all.
+  model::EvaluationTable c;
+  c.add(hand_sample(0, 10, {path(1.5, 1.0, 3.0, 2.0, 0.5, 0.0)}));
+  const std::vector<std::vector<model::SizeRow>> fewer = {a.rows(), c.rows()};
+  EXPECT_THROW((void)model::mean_rows(fewer), Error);
+  model::EvaluationTable d;
+  d.add(hand_sample(0, 10, {path(1.5, 1.0, 3.0, 2.0, 0.5, 0.0), path(1.5, 1.0, 3.0, 2.0, 0.5, 0.0)}));
+  d.add(hand_sample(1, 20, {path(2.5, 2.0, 1.0, 1.0, 0.0, 0.0)}));
+  const std::vector<std::vector<model::SizeRow>> other = {a.rows(), d.rows()};
+  try {
+    (void)model::mean_rows(other);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not the same evaluation set"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)model::mean_rows({}), Error);
+}
+
 TEST(Report, RefusesSamplesWithoutTruth) {
   model::EvaluationTable t;
   SampleRecords s = hand_sample(7, 10, {path(1, 1, 1, 1, 0, 0)});

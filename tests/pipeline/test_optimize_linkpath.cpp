@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -221,6 +222,68 @@ TEST(OptimizeLinkPath, TwoFractionsEndToEndAndResumeSlow) {
   EXPECT_EQ(again.fractions[1].selected, r.fractions[1].selected);
   EXPECT_DOUBLE_EQ(again.fractions[2].all_pool_delay_mape, r.fractions[0].all_pool_delay_mape);
   EXPECT_EQ(table4().size(), 3u);  // the resumed fractions are in it too
+  fs::remove_all(dir);
+}
+
+// final_repeats: AutoOPT's and random's models are trained with seeds seed, seed + 1, ...; the first is
+// the plain run's model, and the fraction's figures are the means of the repeats'.
+TEST(OptimizeLinkPath, FinalRepeatsAverageTheTrainingsSlow) {
+  AUTOOPT_REQUIRE_SHARED(mb_fold(0));
+  const fs::path dir = fs::temp_directory_path() / ("autoopt_test_optimize_repeats_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  copy_lines(mb_fold(0), dir / "pool" / "mb" / "fold0.jsonl.gz", 16);
+  copy_lines(mb_fold(2), dir / "val" / "mb" / "fold2.jsonl.gz", 4);
+  const std::string conf =
+      "val_subset: 4\nseed_clusters: 4\nseeds_per_cluster: 1\nr_iter: 0.5\nn_easy: 2\nn_hard: 2\n"
+      "decay: 0.1\nthr_iter: 0.5\ninfluence: fast\nrules: " +
+      (kConfigs / "expert_rules_gnnet2023.conf").string() +
+      "\nmodel_dim: 8\nmodel_iterations: 2\nextractor_epochs: 1\nfilter_epochs: 1\n"
+      "final_epochs: 2\npatience: 2\nbatch_size: 4\nseed: 3\nthreads: 1\nweight_decay: 0.1\n";
+  io::write_file_atomic(dir / "one.conf", conf);
+  io::write_file_atomic(dir / "two.conf", conf + "final_repeats: 2\n");
+  OptimizeOptions o;
+  o.pool = dir / "pool";
+  o.val = dir / "val";
+  o.fractions = {0.25};
+  o.progress = false;
+  o.write_report = false;
+  o.log = [](const std::string&) {};
+  o.out = dir / "one";
+  o.settings = load_run_config(dir / "one.conf");
+  const OptimizeResult one = optimize_dataset(o);
+  o.out = dir / "two";
+  o.settings = load_run_config(dir / "two.conf");
+  const OptimizeResult two = optimize_dataset(o);
+  ASSERT_EQ(one.fractions.size(), 1u);
+  ASSERT_EQ(two.fractions.size(), 1u);
+  const FractionResult& a = one.fractions[0];
+  const FractionResult& b = two.fractions[0];
+  EXPECT_EQ(a.selected, b.selected);  // the repeats change the final trainings only
+  EXPECT_DOUBLE_EQ(a.all_pool_delay_mape, b.all_pool_delay_mape);
+
+  const auto value = [](const fs::path& file, const std::string& key) {
+    std::istringstream in(io::read_file(file));
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(key + "\t", 0) == 0) return std::stod(line.substr(key.size() + 1));
+    }
+    ADD_FAILURE() << key << " not in " << file;
+    return std::nan("");
+  };
+  const fs::path res = b.dir / "result.txt";
+  EXPECT_EQ(value(res, "final_repeats"), 2.0);
+  for (const std::string m : {"autoopt", "random"}) {
+    const double r1 = value(res, m + "_delay_mape_1"), r2 = value(res, m + "_delay_mape_2");
+    const double mean = m == "autoopt" ? b.autoopt_delay_mape : b.random_delay_mape;
+    const double plain = m == "autoopt" ? a.autoopt_delay_mape : a.random_delay_mape;
+    EXPECT_NEAR(mean, (r1 + r2) / 2.0, 1e-12) << m;
+    EXPECT_NEAR(r1, plain, 1e-12) << m << ": the first repeat is the plain run's model";
+    EXPECT_NE(r1, r2) << m << ": the second repeat has its own seed";
+    for (const char* f : {"model", "model-2", "table-1.csv", "table-2.csv", "table.csv"})
+      EXPECT_TRUE(fs::exists(b.dir / "models" / m / f)) << m << "/" << f;
+    EXPECT_FALSE(fs::exists(b.dir / "models" / m / "model-3"));
+  }
+  EXPECT_EQ(io::read_file(a.dir / "result.txt").find("final_repeats"), std::string::npos);
+  EXPECT_NEAR(b.delay_mape_lost, b.autoopt_delay_mape - b.all_pool_delay_mape, 1e-12);
   fs::remove_all(dir);
 }
 
