@@ -222,12 +222,15 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
        "first phase starts them at once)",
        false, "0"},
       {"weight-decay", "decoupled weight decay (AdamW) per step, relative to the lr; 0: plain Adam", false, "0"},
+      {"weight-decay-reference",
+       "N > 0: the decay is --weight-decay x N / (training samples), so it weighs alike whatever the set's size", false,
+       "0"},
   });
   const Args a("train", specs, argc, argv, 2);
   const std::string synopsis =
       "--train DATA [--val DATA] --out MODEL [--epochs N] [--lr X] [--batch-size N] [--seed N] [--patience N] [--threads N]"
       " [--device cpu|cuda] [--occupancy-scale auto|packet|labels] [--delay-loss mape|log_mse]"
-      " [--occupancy-head linear|softplus] [--lr-schedule constant|cosine] [--mape-epochs N] [--weight-decay X]";
+      " [--occupancy-head linear|softplus] [--lr-schedule constant|cosine] [--mape-epochs N] [--weight-decay X [--weight-decay-reference N]]";
   if (a.help() || !a.positional().empty() || a.get("train").empty() || a.get("out").empty()) {
     std::fputs(a.usage(synopsis).c_str(), a.help() ? stdout : stderr);
     return a.help() ? 0 : 2;
@@ -257,6 +260,7 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   }
   o.mape_epochs = static_cast<int>(a.get_int("mape-epochs", 0, 1000000));
   o.weight_decay = a.get_double("weight-decay", 0.0, 10.0);
+  o.weight_decay_reference = a.get_double("weight-decay-reference", 0.0, 1e9);
   if (o.mape_epochs > o.epochs) {
     throw Error("autoopt train: --mape-epochs " + std::to_string(o.mape_epochs) + " exceeds --epochs " +
                 std::to_string(o.epochs));

@@ -257,6 +257,11 @@ void Trainer::run_chunks(std::span<const net::Sample> samples, bool need_labels,
   }
 }
 
+double effective_weight_decay(const FitOptions& fit, std::size_t n) noexcept {
+  if (fit.weight_decay_reference > 0.0 && n > 0) return fit.weight_decay * fit.weight_decay_reference / static_cast<double>(n);
+  return fit.weight_decay;
+}
+
 FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::Sample> val,
                        const FitOptions& o) {
   if (train.empty()) throw Error("Trainer::fit: no training samples");
@@ -266,6 +271,9 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
   if (!(o.lr > 0.0)) throw Error("Trainer::fit: lr must be positive");
   if (!(o.weight_decay >= 0.0) || !std::isfinite(o.weight_decay))
     throw Error("Trainer::fit: weight_decay must be a finite number >= 0, got " + std::to_string(o.weight_decay));
+  if (!(o.weight_decay_reference >= 0.0) || !std::isfinite(o.weight_decay_reference))
+    throw Error("Trainer::fit: weight_decay_reference must be a finite number >= 0, got " +
+                std::to_string(o.weight_decay_reference));
   if (!(o.jitter_weight >= 0.0) || !std::isfinite(o.jitter_weight))
     throw Error("Trainer::fit: jitter_weight must be a finite number >= 0");
   if (o.jitter_loss != JitterLoss::mape && o.jitter_loss != JitterLoss::std_mape &&
@@ -341,10 +349,11 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
 
   // Adam, or AdamW when a weight decay is asked for (with 0 the two differ only in rounding, and plain
   // Adam keeps earlier models reproducible bit for bit).
+  const double decay = effective_weight_decay(o, train.size());
   std::unique_ptr<torch::optim::Optimizer> opt_owner;
-  if (o.weight_decay > 0.0) {
-    opt_owner = std::make_unique<torch::optim::AdamW>(
-        model_->parameters(), torch::optim::AdamWOptions(o.lr).weight_decay(o.weight_decay));
+  if (decay > 0.0) {
+    opt_owner = std::make_unique<torch::optim::AdamW>(model_->parameters(),
+                                                      torch::optim::AdamWOptions(o.lr).weight_decay(decay));
   } else {
     opt_owner = std::make_unique<torch::optim::Adam>(model_->parameters(), torch::optim::AdamOptions(o.lr));
   }
@@ -363,6 +372,7 @@ FitReport Trainer::fit(std::span<const net::Sample> train, std::span<const net::
   report.best_val_delay_mape = std::numeric_limits<double>::infinity();
   report.occupancy_scale = occ_rule;
   report.occupancy_scale_bits = occ_scale;
+  report.weight_decay = decay;
   int since_best = 0;
   const int mape_from = o.epochs - o.mape_epochs + 1;  // first epoch of the MAPE phase
   FitOptions step_options = o;

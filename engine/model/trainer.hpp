@@ -90,9 +90,13 @@ struct FitOptions {
   double jitter_weight = 0.1; // weight of the jitter term (jitter_loss) in the objective
   double loss_weight = 0.1;   // weight of the drop-ratio BCE in the loss
   double grad_clip = 1.0;     // max global gradient norm; <= 0 disables clipping
-  // Decoupled weight decay (AdamW): each step also shrinks every weight by lr_now * weight_decay.
-  // 0 (the default) is plain Adam. A regulariser for small training sets, which RouteNet-F overfits.
+  // Decoupled weight decay (AdamW): each step also shrinks every weight by lr_now * the decay, where the
+  // decay is weight_decay, or with weight_decay_reference = N0 > 0, weight_decay * N0 / n on n training
+  // samples (a prior of fixed strength weighs 1/n against a mean loss over n samples: the same
+  // regulariser keeps ~100 samples from overfitting and leaves ~1000 almost free). 0 (the default) is
+  // plain Adam. RouteNet-F on a few dozen scenarios overfits without it.
   double weight_decay = 0.0;
+  double weight_decay_reference = 0.0;
   ComputeDevice device = ComputeDevice::cpu;  // where to train (the trainer keeps it afterwards)
   JitterLoss jitter_loss = JitterLoss::mape;
   DelayLoss delay_loss = DelayLoss::mape;
@@ -104,6 +108,10 @@ struct FitOptions {
   // weights so far (and the schedule jumps to epoch epochs - mape_epochs + 1). 0: one phase.
   int mape_epochs = 0;
 };
+
+// The decay a fit on `n` training samples uses (FitOptions::weight_decay, scaled by
+// weight_decay_reference / n when that is positive).
+[[nodiscard]] double effective_weight_decay(const FitOptions& fit, std::size_t n) noexcept;
 
 // `fit` with `epochs` epochs: mape_epochs scaled by epochs / fit.epochs (rounded, at least 1 when it
 // was positive, at most `epochs`), so a shorter or longer training keeps the share of its MAPE phase.
@@ -146,6 +154,7 @@ struct FitReport {
   int best_epoch = 0;
   double best_val_delay_mape = 0.0;
   OccupancyScale occupancy_scale = OccupancyScale::packet;  // the rule used (never automatic)
+  double weight_decay = 0.0;  // the decay used (effective_weight_decay of the options and the training set)
   double occupancy_scale_bits = 0.0;                        // RouteNetConfig::occupancy_scale set
 };
 

@@ -61,6 +61,7 @@ std::string RunConfig::fingerprint() const {
   if (lr_schedule != "constant") o << "lr_schedule=" << lr_schedule << "\n";
   if (mape_epochs != 0) o << "mape_epochs=" << mape_epochs << "\n";
   if (weight_decay != 0.0) o << "weight_decay=" << num(weight_decay) << "\n";
+  if (weight_decay_reference != 0.0) o << "weight_decay_reference=" << num(weight_decay_reference) << "\n";
   if (final_budget != "epochs") o << "final_budget=" << final_budget << "\n";
   if (final_repeats != 1) o << "final_repeats=" << final_repeats << "\n";
   if (filter_min_steps != 0) o << "filter_min_steps=" << filter_min_steps << "\n";
@@ -157,6 +158,7 @@ RunConfig run_config_from(const gen::ConfigFile& f) {
   c.lr_schedule = f.get_choice("lr_schedule", c.lr_schedule, {"constant", "cosine"});
   c.mape_epochs = static_cast<int>(f.get_int("mape_epochs", c.mape_epochs, 0, 1000000));
   c.weight_decay = f.get_double("weight_decay", c.weight_decay, 0.0, 10.0);
+  c.weight_decay_reference = f.get_double("weight_decay_reference", c.weight_decay_reference, 0.0, 1e9);
   c.filter_lr_schedule = f.get_choice("filter_lr_schedule", c.filter_lr_schedule, {"same", "constant", "cosine"});
   c.final_budget = f.get_choice("final_budget", c.final_budget, {"epochs", "steps"});
   c.final_repeats = static_cast<int>(f.get_int("final_repeats", c.final_repeats, 1, 1000));

@@ -73,7 +73,8 @@ struct RunConfig {
   std::string occupancy_head = "linear";    // linear | softplus (model::RouteNetConfig::positive_occupancy)
   std::string lr_schedule = "constant";     // constant | cosine (model::LrSchedule)
   int mape_epochs = 0;                      // last epochs on the MAPE (FitOptions::mape_epochs), of final_epochs
-  double weight_decay = 0.0;                // decoupled weight decay of every model (FitOptions::weight_decay)
+  double weight_decay = 0.0;                // decoupled weight decay of every model (FitOptions::weight_decay) ...
+  double weight_decay_reference = 0.0;      // ... scaled by this / the training samples when > 0
   // The filter models' schedule: same (lr_schedule) | constant | cosine. A filter model's ~100 steps
   // on a few samples are too few for a cosine tail to bring a log-MSE start back to scale.
   std::string filter_lr_schedule = "same";

@@ -135,6 +135,7 @@ ModelSettings model_settings(const RunConfig& c) {
   m.fit.lr_schedule = model::parse_lr_schedule(c.lr_schedule);
   m.fit.mape_epochs = c.mape_epochs;
   m.fit.weight_decay = c.weight_decay;
+  m.fit.weight_decay_reference = c.weight_decay_reference;
   m.fit.seed = c.seed;
   m.fit.patience = c.patience;
   m.fit.device = model::parse_device(c.device);

@@ -497,30 +497,45 @@ TEST(Trainer, WeightDecayShrinksTheWeights) {
   o.epochs = 5;
   o.patience = 5;
   o.lr = 1e-2;
-  const auto weight_norm = [&](double decay) {
+  const auto weight_norm = [&](double decay, double reference) {
     model::FitOptions f = o;
     f.weight_decay = decay;
+    f.weight_decay_reference = reference;
     model::Trainer t(small());
     (void)t.fit(train, {}, f);
     double sq = 0.0;
     for (const auto& p : t.model()->parameters()) sq += p.detach().pow(2).sum().item<double>();
     return std::sqrt(sq);
   };
-  const double plain = weight_norm(0.0);
-  const double decayed = weight_norm(5.0);  // 20 steps, each x (1 - 0.05): at most 0.95^20 = 36 % left
+  const double plain = weight_norm(0.0, 0.0);
+  const double decayed = weight_norm(5.0, 0.0);  // 20 steps, each x (1 - 0.05): at most 0.95^20 = 36 % left
   std::cout << "weight norm: no decay " << plain << ", decay 5: " << decayed << "\n";
   EXPECT_LT(decayed, 0.8 * plain);
-  EXPECT_DOUBLE_EQ(weight_norm(0.0), plain);  // deterministic
+  EXPECT_DOUBLE_EQ(weight_norm(0.0, 0.0), plain);  // deterministic
+  // Scaled to the training set: decay 20 for 2 samples on 8 is the same run as decay 5.
+  EXPECT_DOUBLE_EQ(weight_norm(20.0, 2.0), decayed);
+  model::FitOptions scaled = o;
+  scaled.weight_decay = 20.0;
+  scaled.weight_decay_reference = 2.0;
+  EXPECT_DOUBLE_EQ(model::effective_weight_decay(scaled, 8), 5.0);
+  EXPECT_DOUBLE_EQ(model::effective_weight_decay(scaled, 1), 40.0);
+  {
+    model::Trainer t(small());
+    EXPECT_DOUBLE_EQ(t.fit(train, {}, scaled).weight_decay, 5.0);  // the report says what was used
+  }
 
   model::Trainer t(small());
   for (const double bad : {-0.1, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
-    model::FitOptions f = o;
-    f.weight_decay = bad;
-    try {
-      (void)t.fit(train, {}, f);
-      FAIL() << "expected an error for weight_decay " << bad;
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find("weight_decay"), std::string::npos) << e.what();
+    for (const bool reference : {false, true}) {
+      model::FitOptions f = o;
+      (reference ? f.weight_decay_reference : f.weight_decay) = bad;
+      try {
+        (void)t.fit(train, {}, f);
+        FAIL() << "expected an error for " << (reference ? "weight_decay_reference " : "weight_decay ") << bad;
+      } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(reference ? "weight_decay_reference" : "weight_decay"), std::string::npos)
+            << e.what();
+      }
     }
   }
 }

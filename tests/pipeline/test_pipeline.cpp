@@ -316,6 +316,9 @@ TEST(RunConfig, LossAndScaleReachTheModelSettingsAndTheFingerprint) {
   EXPECT_EQ(t.occupancy_head, "softplus");
   EXPECT_EQ(t.lr_schedule, "cosine");
   EXPECT_EQ(t.final_budget, "steps");
+  EXPECT_GT(t.weight_decay, 0.0);  // 88 scenarios overfit without it (docs/optimize.md)
+  EXPECT_GT(t.weight_decay_reference, 0.0);
+  EXPECT_GE(t.final_repeats, 2);
   EXPECT_GT(t.mape_epochs, 0);
   EXPECT_LE(t.mape_epochs, t.final_epochs);
   EXPECT_TRUE(model_settings(t).config.positive_occupancy);
@@ -327,11 +330,16 @@ TEST(RunConfig, WeightDecayAndFinalRepeats) {
   const RunConfig d = run_config_from(gen::ConfigFile::parse("n_max: 5\n", "d.conf"));
   EXPECT_EQ(model_settings(d).fit.weight_decay, 0.0);
   EXPECT_EQ(d.final_repeats, 1);
-  for (const char* key : {"weight_decay", "final_repeats"})
+  for (const char* key : {"weight_decay", "final_repeats"})  // (weight_decay_reference contains weight_decay)
     EXPECT_EQ(d.fingerprint().find(key), std::string::npos) << key;  // defaults: older folders resume
   const RunConfig c =
-      run_config_from(gen::ConfigFile::parse("n_max: 5\nweight_decay: 0.5\nfinal_repeats: 3\n", "c.conf"));
+      run_config_from(gen::ConfigFile::parse("n_max: 5\nweight_decay: 0.5\nweight_decay_reference: 88\nfinal_repeats: 3\n", "c.conf"));
   EXPECT_EQ(model_settings(c).fit.weight_decay, 0.5);
+  EXPECT_EQ(model_settings(c).fit.weight_decay_reference, 88.0);
+  EXPECT_DOUBLE_EQ(model::effective_weight_decay(model_settings(c).fit, 880), 0.05);  // 0.5 x 88 / 880
+  EXPECT_DOUBLE_EQ(model::effective_weight_decay(model_settings(d).fit, 880), 0.0);
+  EXPECT_NE(c.fingerprint().find("weight_decay_reference=88\n"), std::string::npos) << c.fingerprint();
+  EXPECT_NE(config_error("weight_decay_reference: -3\n").find("key 'weight_decay_reference'"), std::string::npos);
   EXPECT_EQ(filter_options(model_settings(c)).fit.weight_decay, 0.5);  // the filter models train alike
   EXPECT_EQ(c.final_repeats, 3);
   EXPECT_NE(c.fingerprint().find("weight_decay=0.5\n"), std::string::npos) << c.fingerprint();
