@@ -154,6 +154,9 @@ OptimizeResult optimize_dataset(const OptimizeOptions& o) {
     const std::vector<net::Sample> test =
         o.test.empty() ? std::vector<net::Sample>{} : load_dataset(o.test, "--test", o.progress);
     const std::vector<net::Sample> test_sub = smallest_subset(test, cfg.val_subset);
+    // The filter models' MAPE in the iteration log is on these subsets, not on the final models' set.
+    const std::string val_label = subset_label("val", val_sub.size(), val.size());
+    const std::string test_label = subset_label("test", test_sub.size(), test.size());
     const std::vector<net::Sample>& eval = test.empty() ? val : test;
     fs::create_directories(o.out);
     const fs::path id_file = o.out / "optimize.txt";
@@ -276,7 +279,7 @@ OptimizeResult optimize_dataset(const OptimizeOptions& o) {
           pool, val_sub, test_sub, seeds.seeds, emb, dim, s2, models,
           [&](const opt::IterationLog& row) {
             rows.push_back(row);
-            log(iteration_line(row, fr.n_max, seconds_since(ti)));
+            log(iteration_line(row, fr.n_max, seconds_since(ti), val_label, test_label));
             io::write_file_atomic(fr.dir / "table2.csv", iterations_csv(rows));
           },
           &service);
@@ -375,6 +378,8 @@ OptimizeResult optimize_dataset(const OptimizeOptions& o) {
       in.evaluation_set = (o.test.empty() ? "validation set " + o.val.string() : "test set " + o.test.string());
       in.methods = methods;
       in.iterations = inc.result.log;
+      in.iteration_sets = "The filter model's MAPE per iteration is measured on " + val_label + " and " + test_label +
+                          "; the final models' figures above are on all of the " + (test.empty() ? "validation" : "test") + " set.";
       in.influence_agreement = inc.result.agreement;
       in.pool_size = pool.size();
       in.seed_count = seeds.seeds.size();

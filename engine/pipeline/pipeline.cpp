@@ -408,7 +408,8 @@ RunResult run_pipeline(const RunConfig& cfg, const RunOptions& opt) {
         pool(), val_sub(), test_sub(), seeds, emb, dim, s2, models,
         [&](const opt::IterationLog& row) {
           rows.push_back(row);
-          log(iteration_line(row, cfg.n_max, seconds_since(t0)));
+          log(iteration_line(row, cfg.n_max, seconds_since(t0), subset_label("val", val_sub().size(), dval().size()),
+                             subset_label("test", test_sub().size(), test().size())));
           io::write_file_atomic(st2 / "table2.csv", iterations_csv(rows));
         },
         &service);
@@ -550,6 +551,10 @@ RunResult run_pipeline(const RunConfig& cfg, const RunOptions& opt) {
     }
     const StateFile sel = StateFile::read(st2 / "selection.txt");
     for (const auto& line : sel.all("row")) in.iterations.push_back(parse_iteration_row(line));
+    if (cfg.val_subset > 0) {
+      in.iteration_sets = "The filter model's MAPE per iteration is measured on the " + std::to_string(cfg.val_subset) +
+                          " smallest samples (at most) of the validation and test sets; Table I is on all of them.";
+    }
     if (sel.has("agreement")) {
       std::istringstream a(sel.get("agreement"));
       opt::InfluenceAgreement ag;

@@ -298,6 +298,7 @@ std::string html_table2(const RunReportInput& in) {
            td(std::to_string(l.pool_left)) + "</tr>\n";
     }
     h += "</table>\n";
+    if (!in.iteration_sets.empty()) h += "<p>" + escape(in.iteration_sets) + "</p>\n";
     std::vector<gen::svg::XYSeries> s(1);
     s[0].name = "validation MAPE";
     if (test) {

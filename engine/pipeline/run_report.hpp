@@ -58,6 +58,8 @@ struct RunReportInput {
   // Multiplies IterationLog::validation_mape / test_mape into percent for Table II: 100 when they
   // are fractions (RouteNetFilter's, as model::SizeRow), 1 when the filter model already gives %.
   double iteration_mape_scale = 100.0;
+  // A sentence under Table II naming the sets the iteration MAPEs are measured on (empty: none).
+  std::string iteration_sets;
 };
 
 struct RunReportFiles {

@@ -288,20 +288,29 @@ IncrementalOutcome run_incremental_stage(std::span<const net::Sample> pool, std:
   return out;
 }
 
-std::string iteration_line(const opt::IterationLog& r, std::size_t n_max, double elapsed_s) {
+std::string iteration_line(const opt::IterationLog& r, std::size_t n_max, double elapsed_s, std::string_view val_label,
+                           std::string_view test_label) {
   char buf[320];
   std::snprintf(buf, sizeof buf,
                 "incremental iter %zu: |D_tra| %zu/%zu (+%zu easy, +%zu hard; %zu rule failures, %zu replaced, %zu "
-                "dropped by influence) val delay MAPE %.2f%%",
+                "dropped by influence) ",
                 r.iteration, r.train_size, n_max, r.added_easy, r.added_hard, r.failed_rules, r.replaced,
-                r.dropped_by_influence, r.validation_mape * 100);
+                r.dropped_by_influence);
   std::string s = buf;
+  std::snprintf(buf, sizeof buf, " delay MAPE %.2f%%", r.validation_mape * 100);
+  (s += val_label) += buf;
   if (r.test_mape) {
-    std::snprintf(buf, sizeof buf, ", test %.2f%%", *r.test_mape * 100);
-    s += buf;
+    std::snprintf(buf, sizeof buf, " %.2f%%", *r.test_mape * 100);
+    ((s += ", ") += test_label) += buf;
   }
   std::snprintf(buf, sizeof buf, "; pool left %zu; %.0f s", r.pool_left, elapsed_s);
   return s + buf;
+}
+
+std::string subset_label(std::string_view name, std::size_t subset, std::size_t full) {
+  std::string s(name);
+  if (subset < full) s += " (the " + std::to_string(subset) + " smallest of " + std::to_string(full) + ")";
+  return s;
 }
 
 // ---- baselines --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/filter_model.hpp"
@@ -107,7 +108,12 @@ struct IncrementalOutcome {
     const std::function<void(const opt::IterationLog&)>& on_iteration, PoolService* service = nullptr);
 
 // One terminal line per Table II row ("iter 2: |D_tra| 12/16 (+3 easy, +2 hard) val MAPE 8.31% ...").
-[[nodiscard]] std::string iteration_line(const opt::IterationLog& row, std::size_t n_max, double elapsed_s);
+[[nodiscard]] std::string iteration_line(const opt::IterationLog& row, std::size_t n_max, double elapsed_s,
+                                         std::string_view val_label = "val", std::string_view test_label = "test");
+// Names the set a filter model's MAPE is measured on: `name` when `subset` is all of `full`, else
+// "<name> (the N smallest of M)" (smallest_subset keeps val_subset samples, the smallest networks),
+// so that nobody compares the iteration log's MAPE with the final models' MAPE on the whole set.
+[[nodiscard]] std::string subset_label(std::string_view name, std::size_t subset, std::size_t full);
 
 // ---- baselines --------------------------------------------------------------------------------
 

@@ -483,6 +483,29 @@ TEST(Stage2Helpers, OracleTakesTheHighestLosses) {
   EXPECT_THROW((void)oracle_selection(losses, 7), Error);
 }
 
+// The iteration log names the subsets the filter model's MAPE is on (smallest_subset keeps val_subset
+// samples), so that its figures are not read as the final models' figures on the whole set.
+TEST(Stage2Helpers, IterationLineNamesTheSubsetsOfItsMapes) {
+  EXPECT_EQ(subset_label("test", 100, 878), "test (the 100 smallest of 878)");
+  EXPECT_EQ(subset_label("val", 100, 100), "val");
+  EXPECT_EQ(subset_label("val", 0, 0), "val");
+  opt::IterationLog l;
+  l.iteration = 2;
+  l.train_size = 88;
+  l.added_easy = 1;
+  l.validation_mape = 0.4892;
+  l.pool_left = 789;
+  const std::string plain = iteration_line(l, 88, 12.4);
+  EXPECT_NE(plain.find("|D_tra| 88/88 (+1 easy, +0 hard;"), std::string::npos) << plain;
+  EXPECT_NE(plain.find(") val delay MAPE 48.92%; pool left 789; 12 s"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("test"), std::string::npos) << plain;  // no test MAPE, no test column
+  l.test_mape = 0.4069;
+  const std::string named = iteration_line(l, 88, 12.4, subset_label("val", 100, 100), subset_label("test", 100, 878));
+  EXPECT_NE(named.find(") val delay MAPE 48.92%, test (the 100 smallest of 878) 40.69%; pool left 789"),
+            std::string::npos)
+      << named;
+}
+
 TEST(Stage2Helpers, StageFilesRoundTrip) {
   const fs::path dir = temp_dir("state");
   StateFile f;

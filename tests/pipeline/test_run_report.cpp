@@ -580,6 +580,14 @@ TEST(RunReport, HtmlWithoutTestMapeHasNoTestColumn) {
   EXPECT_EQ(table2.find("Influence"), std::string::npos);
 }
 
+TEST(RunReport, Table2NamesTheSetsOfTheIterationMapes) {
+  RunReportInput in = basic_input();
+  EXPECT_EQ(run_report_html(in).find("smallest of"), std::string::npos);
+  in.iteration_sets = "measured on test (the 100 smallest of 878) <b>";
+  const std::string table2 = section(run_report_html(in), "Table II:");
+  EXPECT_NE(table2.find("measured on test (the 100 smallest of 878) &lt;b&gt;"), std::string::npos) << table2;
+}
+
 TEST(RunReport, IndicatorSectionOnlyWithIndicators) {
   const RunReportInput in = with_indicators(basic_input());
   const std::string h = run_report_html(in);
