@@ -402,14 +402,15 @@ RunResult run_pipeline(const RunConfig& cfg, const RunOptions& opt) {
     std::size_t dim = 0;
     const std::vector<float> emb = embeddings(dim);
     const std::vector<std::size_t> seeds = StateFile::read(st2 / "seeds.txt").ids("seeds");
+    const std::string val_label = subset_label("val", val_sub().size(), dval().size());
+    const std::string test_label = subset_label("test", test_sub().size(), test().size());
     std::vector<opt::IterationLog> rows;
     const auto t0 = Clock::now();
     const IncrementalOutcome out = run_incremental_stage(
         pool(), val_sub(), test_sub(), seeds, emb, dim, s2, models,
         [&](const opt::IterationLog& row) {
           rows.push_back(row);
-          log(iteration_line(row, cfg.n_max, seconds_since(t0), subset_label("val", val_sub().size(), dval().size()),
-                             subset_label("test", test_sub().size(), test().size())));
+          log(iteration_line(row, cfg.n_max, seconds_since(t0), val_label, test_label));
           io::write_file_atomic(st2 / "table2.csv", iterations_csv(rows));
         },
         &service);

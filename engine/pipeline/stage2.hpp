@@ -107,7 +107,8 @@ struct IncrementalOutcome {
     const Stage2Settings& settings, const ModelSettings& models,
     const std::function<void(const opt::IterationLog&)>& on_iteration, PoolService* service = nullptr);
 
-// One terminal line per Table II row ("iter 2: |D_tra| 12/16 (+3 easy, +2 hard) val MAPE 8.31% ...").
+// One terminal line per Table II row ("incremental iter 2: |D_tra| 12/16 (+3 easy, +2 hard; ...) <val_label>
+// delay MAPE 8.31%, <test_label> 9.02%; ..."; the test part only when the row has a test MAPE).
 [[nodiscard]] std::string iteration_line(const opt::IterationLog& row, std::size_t n_max, double elapsed_s,
                                          std::string_view val_label = "val", std::string_view test_label = "test");
 // Names the set a filter model's MAPE is measured on: `name` when `subset` is all of `full`, else
