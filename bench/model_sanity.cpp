@@ -7,10 +7,12 @@
 //
 //   model_sanity [--epochs N] [--per-size N] [--val-every K] [--threads N] [--seed N] [--out DIR]
 //                [--train DATA [--max-train N]] [--jitter-weight X] [--jitter-loss mape|std_mape|log_mse]
-//                [--lr X] [--batch-size N]
+//                [--lr X] [--batch-size N] [--capacity-input 0|1]
 //     --per-size N   at most N test samples per size (0: all); default 3
 //     --out DIR      also write table.csv/json/svg there
 //     --train DATA   GNNet folder or HDF5 store to train on (the first --max-train samples, 0: all)
+//     --capacity-input 1  the link embedding also reads the link capacity (RouteNetConfig::capacity_input;
+//                    default 0: load and policy only, as the public RouteNet-Fermi)
 #include <torch/torch.h>
 
 #include <chrono>
@@ -113,7 +115,10 @@ int main(int argc, char** argv) try {
               train_data.empty() ? "50, 75 nodes" : train_data.c_str(), val.size(), torch::get_num_threads(),
               seconds_since(t0));
   std::fflush(stdout);
-  model::Trainer trainer;  // the default model: 32-d states, 8 iterations
+  model::RouteNetConfig model_config;  // the default model: 32-d states, 8 iterations
+  model_config.capacity_input = arg_long(argc, argv, "capacity-input", model_config.capacity_input ? 1 : 0) != 0;
+  std::printf("link embedding: %s\n", model_config.capacity_input ? "capacity, load, policy" : "load, policy");
+  model::Trainer trainer(model_config);
   model::FitOptions o;
   o.epochs = epochs;
   o.patience = epochs;

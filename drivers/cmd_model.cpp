@@ -216,6 +216,10 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
       {"occupancy-head",
        "linear (any sign) or softplus (every hop's occupancy positive: use it with --delay-loss log_mse)", false,
        "linear"},
+      {"capacity-input",
+       "yes: the link embedding also reads the link capacity; no: load and scheduling policy only, as the public "
+       "RouteNet-Fermi (generalises to networks with larger links; docs/model.md)",
+       false, "no"},
       {"lr-schedule", "constant, or cosine (from --lr down to 5 % of it at the last epoch)", false, "constant"},
       {"mape-epochs",
        "the last N of --epochs train the delay on the MAPE whatever --delay-loss says (early stopping of the "
@@ -230,7 +234,7 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   const std::string synopsis =
       "--train DATA [--val DATA] --out MODEL [--epochs N] [--lr X] [--batch-size N] [--seed N] [--patience N] [--threads N]"
       " [--device cpu|cuda] [--occupancy-scale auto|packet|labels] [--delay-loss mape|log_mse]"
-      " [--occupancy-head linear|softplus] [--lr-schedule constant|cosine] [--mape-epochs N] [--weight-decay X [--weight-decay-reference N]]";
+      " [--occupancy-head linear|softplus] [--capacity-input no|yes] [--lr-schedule constant|cosine] [--mape-epochs N] [--weight-decay X [--weight-decay-reference N]]";
   if (a.help() || !a.positional().empty() || a.get("train").empty() || a.get("out").empty()) {
     std::fputs(a.usage(synopsis).c_str(), a.help() ? stdout : stderr);
     return a.help() ? 0 : 2;
@@ -271,6 +275,9 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   if (a.get("occupancy-head") != "linear" && a.get("occupancy-head") != "softplus")
     throw Error("autoopt train: --occupancy-head: expected linear or softplus, got '" + a.get("occupancy-head") + "'");
   config.positive_occupancy = a.get("occupancy-head") == "softplus";
+  if (a.get("capacity-input") != "no" && a.get("capacity-input") != "yes")
+    throw Error("autoopt train: --capacity-input: expected no or yes, got '" + a.get("capacity-input") + "'");
+  config.capacity_input = a.get("capacity-input") == "yes";
   const fs::path train_path = a.get("train"), val_path = a.get("val"), out = a.get("out");
   require_dataset("train", "train", train_path);
   if (!val_path.empty()) require_dataset("train", "val", val_path);

@@ -28,6 +28,13 @@ std::string fmt(double v) {
   return {buf, r.ptr};
 }
 
+// A copy of the normalised link features with the capacity column zeroed (capacity_input false).
+at::Tensor without_capacity(const at::Tensor& link_x) {
+  at::Tensor t = link_x.clone();
+  t.select(1, link_col::capacity).zero_();
+  return t;
+}
+
 torch::nn::Sequential mlp2(std::int64_t in, std::int64_t out) {
   return torch::nn::Sequential(torch::nn::Linear(in, out), torch::nn::ReLU(),
                                torch::nn::Linear(out, out), torch::nn::ReLU());
@@ -49,11 +56,13 @@ std::string RouteNetConfig::to_text() const {
   s += "jitter_log_mean " + fmt(jitter_log_mean) + "\n";
   s += "jitter_log_std " + fmt(jitter_log_std) + "\n";
   if (positive_occupancy) s += "positive_occupancy 1\n";
+  if (!capacity_input) s += "capacity_input 0\n";
   return s;
 }
 
 RouteNetConfig RouteNetConfig::from_text(std::string_view text) {
   RouteNetConfig c;
+  c.capacity_input = true;  // checkpoints from before the key read the capacity
   std::map<std::string, std::int64_t*> ints{{"path_dim", &c.path_dim},
                                             {"link_dim", &c.link_dim},
                                             {"queue_dim", &c.queue_dim},
@@ -92,6 +101,9 @@ RouteNetConfig RouteNetConfig::from_text(std::string_view text) {
     } else if (key == "positive_occupancy") {
       if (val != "0" && val != "1") throw Error(where + ": expected 0 or 1 for positive_occupancy, got '" + val + "'");
       c.positive_occupancy = val == "1";
+    } else if (key == "capacity_input") {
+      if (val != "0" && val != "1") throw Error(where + ": expected 0 or 1 for capacity_input, got '" + val + "'");
+      c.capacity_input = val == "1";
     } else if (auto jt = reals.find(key); jt != reals.end()) {
       const auto r = std::from_chars(b, e, *jt->second);
       if (r.ec != std::errc{} || r.ptr != e)
@@ -397,7 +409,7 @@ RouteNetOutput RouteNetImpl::forward(const ModelInput& in) {
                     (x.path_x.scalar_type() == at::kFloat || x.path_x.scalar_type() == at::kDouble);
 
   at::Tensor path_state = path_embed_->forward(gather_rows(x.path_x, in.path_order));  // slot order
-  at::Tensor link_state = link_embed_->forward(x.link_x);
+  at::Tensor link_state = link_embed_->forward(config_.capacity_input ? x.link_x : without_capacity(x.link_x));
   at::Tensor queue_state = queue_embed_->forward(x.queue_x);
 
   // GRU input projection split into its queue and link parts, applied per queue and per link

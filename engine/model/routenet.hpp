@@ -36,6 +36,13 @@ struct RouteNetConfig {
   // (what a log-delay objective needs: a negative prediction has no gradient through its clamp).
   // Written to the text form only when true, so older checkpoints (without the key) load as linear.
   bool positive_occupancy = false;
+  // true: the link embedding reads the link capacity (its z-scored column); false: that column is
+  // zeroed before the embedding, so the link state starts from the load and the scheduling policy
+  // alone, as in the public RouteNet-Fermi. The capacity still scales the delay readout
+  // (occupancy / capacity). Larger networks have larger links (GNNet 2022: at most 250 kbit/s at 50
+  // nodes, up to 2.5 Mbit/s at 300), so a capacity input is far outside its training range there.
+  // Written to the text form only when false; older checkpoints (without the key) load as true.
+  bool capacity_input = false;
 
   // Text form: `autoopt-routenet 2`, then one `<key> <value>` line per field (numbers round-trip).
   // Format 1 (a path-level log-jitter head, same weight shapes) is refused with an error that says

@@ -127,6 +127,7 @@ ModelSettings model_settings(const RunConfig& c) {
   m.config.path_dim = m.config.link_dim = m.config.queue_dim = c.model_dim;
   m.config.iterations = c.model_iterations;
   m.config.positive_occupancy = c.occupancy_head == "softplus";
+  m.config.capacity_input = c.capacity_input;
   m.fit.epochs = c.final_epochs;
   m.fit.lr = c.lr;
   m.fit.batch_size = c.batch_size;

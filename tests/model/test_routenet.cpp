@@ -162,6 +162,26 @@ TEST(RouteNetConfig, TextRoundTripAndBadText) {
   EXPECT_NE(p.to_text().find("positive_occupancy 1\n"), std::string::npos);
   EXPECT_EQ(model::RouteNetConfig::from_text(p.to_text()), p);
   EXPECT_FALSE(model::RouteNetConfig::from_text(c.to_text()).positive_occupancy);
+  // capacity_input is written only when false (the default); texts without the key are older models,
+  // which read the capacity.
+  EXPECT_FALSE(c.capacity_input);
+  EXPECT_NE(c.to_text().find("capacity_input 0\n"), std::string::npos);
+  EXPECT_FALSE(model::RouteNetConfig::from_text(c.to_text()).capacity_input);
+  std::string old = c.to_text();
+  old.erase(old.find("capacity_input 0\n"), 17);
+  EXPECT_TRUE(model::RouteNetConfig::from_text(old).capacity_input);
+  model::RouteNetConfig with_capacity = c;
+  with_capacity.capacity_input = true;
+  EXPECT_EQ(with_capacity.to_text().find("capacity_input"), std::string::npos);
+  EXPECT_EQ(model::RouteNetConfig::from_text(with_capacity.to_text()), with_capacity);
+  std::string bad_flag = c.to_text();
+  bad_flag.replace(bad_flag.find("capacity_input 0"), 16, "capacity_input x");
+  try {
+    (void)model::RouteNetConfig::from_text(bad_flag);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("expected 0 or 1 for capacity_input, got 'x'"), std::string::npos) << e.what();
+  }
   std::string two = p.to_text();
   two.replace(two.find("positive_occupancy 1"), 20, "positive_occupancy 2");
   try {
@@ -210,7 +230,12 @@ Reference reference_forward(model::RouteNet& net, const model::ModelInput& in) {
   std::vector<at::Tensor> hops_at;
   for (std::int64_t p = 0; p < max_len; ++p) hops_at.push_back((x.hop_position == p).nonzero().squeeze(1));
   at::Tensor h = seq("path_embed", x.path_x);
-  at::Tensor link = seq("link_embed", x.link_x);
+  // Without capacity_input the link embedding sees the normalised features with capacity set to 0.
+  const at::Tensor link_in =
+      net->config().capacity_input
+          ? x.link_x
+          : x.link_x * (torch::arange(model::link_col::count) != model::link_col::capacity).to(x.link_x.dtype());
+  at::Tensor link = seq("link_embed", link_in);
   at::Tensor queue = seq("queue_embed", x.queue_x);
   at::Tensor after, after_hops;
   for (std::int64_t it = 0; it < net->config().iterations; ++it) {
@@ -265,7 +290,7 @@ double rel_err(const at::Tensor& a, const at::Tensor& b) {
   return (ad - bd).abs().max().item<double>() / std::max(bd.abs().max().item<double>(), 1e-300);
 }
 
-void expect_matches_reference(torch::ScalarType dtype, double tol) {
+void expect_matches_reference(torch::ScalarType dtype, double tol, bool capacity_input = false) {
   torch::set_num_threads(1);
   torch::manual_seed(11);
   std::vector<model::SampleTensors> parts{model::featurize(three_node(), {.dtype = dtype}),
@@ -277,9 +302,10 @@ void expect_matches_reference(torch::ScalarType dtype, double tol) {
   cfg.occupancy_scale = 900;
   cfg.jitter_log_mean = -3.5;
   cfg.jitter_log_std = 1.7;
+  cfg.capacity_input = capacity_input;
   model::RouteNet net(cfg);
   net->to(dtype);
-  const std::string tag = std::string(c10::toString(dtype));
+  const std::string tag = std::string(c10::toString(dtype)) + (capacity_input ? " capacity_input" : "");
 
   // Training path (autograd) against the reference, outputs and gradients.
   const model::RouteNetOutput out = net->forward(in);
@@ -334,6 +360,41 @@ void expect_matches_reference(torch::ScalarType dtype, double tol) {
 TEST(RouteNet, MatchesTheReferenceInDouble) { expect_matches_reference(torch::kDouble, 1e-12); }
 
 TEST(RouteNet, MatchesTheReferenceInFloat) { expect_matches_reference(torch::kFloat, 1e-5); }
+
+TEST(RouteNet, MatchesTheReferenceWithACapacityInput) { expect_matches_reference(torch::kDouble, 1e-12, true); }
+
+// The link embedding reads the capacity column only with capacity_input: changing the normalised
+// capacity (not the raw one the delay readout divides by) changes nothing without it, and the link
+// states and delays with it.
+TEST(RouteNet, CapacityColumnReachesTheLinkEmbeddingOnlyWithCapacityInput) {
+  torch::set_num_threads(1);
+  const std::vector<model::SampleTensors> parts{model::featurize(line(6, 2e4), {.dtype = torch::kDouble}),
+                                                model::featurize(three_node(), {.dtype = torch::kDouble})};
+  const model::ModelInput in = model::make_input(model::batch(parts), model::Normalizer::fit(parts));
+  model::ModelInput shifted = in;
+  shifted.x.link_x = in.x.link_x.clone();
+  shifted.x.link_x.select(1, model::link_col::capacity).add_(25.0);  // a link far outside the training range
+  for (const bool capacity_input : {false, true}) {
+    model::RouteNetConfig cfg;
+    cfg.iterations = 2;
+    cfg.capacity_input = capacity_input;
+    torch::manual_seed(3);
+    model::RouteNet net(cfg);
+    net->to(torch::kDouble);
+    const c10::InferenceMode guard;
+    const model::RouteNetOutput a = net->forward(in);
+    const model::RouteNetOutput b = net->forward(shifted);
+    const double link_change = (a.link_state - b.link_state).abs().max().item<double>();
+    const double delay_change = ((a.delay - b.delay).abs() / a.delay.abs()).max().item<double>();
+    if (capacity_input) {
+      EXPECT_GT(link_change, 1e-6);
+      EXPECT_GT(delay_change, 1e-9);
+    } else {
+      EXPECT_EQ(link_change, 0.0);
+      EXPECT_EQ(delay_change, 0.0);
+    }
+  }
+}
 
 TEST(RouteNet, OutputShapesForABatchOfTwo) {
   torch::set_num_threads(1);

@@ -326,6 +326,23 @@ TEST(RunConfig, LossAndScaleReachTheModelSettingsAndTheFingerprint) {
   EXPECT_EQ(filter_options(model_settings(t)).fit.lr_schedule, model::LrSchedule::constant);
 }
 
+TEST(RunConfig, CapacityInputReachesTheModelAndTheFingerprint) {
+  // Default: the link embedding does not read the capacity (the public RouteNet-Fermi's inputs); the
+  // fingerprint says so, so a run folder whose models read it (made before the key) does not resume.
+  const RunConfig d = run_config_from(gen::ConfigFile::parse("n_max: 5\n", "d.conf"));
+  EXPECT_FALSE(d.capacity_input);
+  EXPECT_FALSE(model_settings(d).config.capacity_input);
+  EXPECT_NE(d.fingerprint().find("capacity_input=0\n"), std::string::npos) << d.fingerprint();
+  const RunConfig c = run_config_from(gen::ConfigFile::parse("n_max: 5\ncapacity_input: yes\n", "c.conf"));
+  EXPECT_TRUE(model_settings(c).config.capacity_input);
+  EXPECT_EQ(c.fingerprint().find("capacity_input"), std::string::npos) << c.fingerprint();
+  EXPECT_NE(config_error("capacity_input: maybe\n").find("capacity_input"), std::string::npos);
+  // The testbed preset keeps the input it was measured with (every scenario has the same link
+  // capacities, so there is no range to extrapolate); the paper preset generalises across sizes.
+  EXPECT_TRUE(load_run_config(find_preset("testbed", kConfigs.parent_path())).capacity_input);
+  EXPECT_FALSE(load_run_config(find_preset("paper", kConfigs.parent_path())).capacity_input);
+}
+
 TEST(RunConfig, WeightDecayAndFinalRepeats) {
   const RunConfig d = run_config_from(gen::ConfigFile::parse("n_max: 5\n", "d.conf"));
   EXPECT_EQ(model_settings(d).fit.weight_decay, 0.0);
