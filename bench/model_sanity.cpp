@@ -7,12 +7,14 @@
 //
 //   model_sanity [--epochs N] [--per-size N] [--val-every K] [--threads N] [--seed N] [--out DIR]
 //                [--train DATA [--max-train N]] [--jitter-weight X] [--jitter-loss mape|std_mape|log_mse]
-//                [--lr X] [--batch-size N] [--capacity-input 0|1]
+//                [--lr X] [--batch-size N] [--capacity-input 0|1] [--load-weighted 0|1]
 //     --per-size N   at most N test samples per size (0: all); default 3
 //     --out DIR      also write table.csv/json/svg there
 //     --train DATA   GNNet folder or HDF5 store to train on (the first --max-train samples, 0: all)
 //     --capacity-input 1  the link embedding also reads the link capacity (RouteNetConfig::capacity_input;
 //                    default 0: load and policy only, as the public RouteNet-Fermi)
+//     --load-weighted 0  queues receive the plain sum of their paths' states (default 1: weighted by
+//                    traffic / capacity, RouteNetConfig::load_weighted_messages)
 #include <torch/torch.h>
 
 #include <chrono>
@@ -117,7 +119,10 @@ int main(int argc, char** argv) try {
   std::fflush(stdout);
   model::RouteNetConfig model_config;  // the default model: 32-d states, 8 iterations
   model_config.capacity_input = arg_long(argc, argv, "capacity-input", model_config.capacity_input ? 1 : 0) != 0;
-  std::printf("link embedding: %s\n", model_config.capacity_input ? "capacity, load, policy" : "load, policy");
+  model_config.load_weighted_messages =
+      arg_long(argc, argv, "load-weighted", model_config.load_weighted_messages ? 1 : 0) != 0;
+  std::printf("link embedding: %s; queue messages: %s\n", model_config.capacity_input ? "capacity, load, policy" : "load, policy",
+              model_config.load_weighted_messages ? "weighted by traffic / capacity" : "sums");
   model::Trainer trainer(model_config);
   model::FitOptions o;
   o.epochs = epochs;

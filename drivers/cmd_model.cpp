@@ -220,6 +220,10 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
        "yes: the link embedding also reads the link capacity; no: load and scheduling policy only, as the public "
        "RouteNet-Fermi (generalises to networks with larger links; docs/model.md)",
        false, "no"},
+      {"queue-messages",
+       "load: a queue receives the states of the paths that cross it weighted by each path's traffic / the link's "
+       "capacity; sum: their plain sum (docs/model.md)",
+       false, "load"},
       {"lr-schedule", "constant, or cosine (from --lr down to 5 % of it at the last epoch)", false, "constant"},
       {"mape-epochs",
        "the last N of --epochs train the delay on the MAPE whatever --delay-loss says (early stopping of the "
@@ -234,7 +238,7 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   const std::string synopsis =
       "--train DATA [--val DATA] --out MODEL [--epochs N] [--lr X] [--batch-size N] [--seed N] [--patience N] [--threads N]"
       " [--device cpu|cuda] [--occupancy-scale auto|packet|labels] [--delay-loss mape|log_mse]"
-      " [--occupancy-head linear|softplus] [--capacity-input no|yes] [--lr-schedule constant|cosine] [--mape-epochs N] [--weight-decay X [--weight-decay-reference N]]";
+      " [--occupancy-head linear|softplus] [--capacity-input no|yes] [--queue-messages load|sum] [--lr-schedule constant|cosine] [--mape-epochs N] [--weight-decay X [--weight-decay-reference N]]";
   if (a.help() || !a.positional().empty() || a.get("train").empty() || a.get("out").empty()) {
     std::fputs(a.usage(synopsis).c_str(), a.help() ? stdout : stderr);
     return a.help() ? 0 : 2;
@@ -278,6 +282,9 @@ int cmd_train(int argc, char** argv, const run::MpiSession& mpi) {
   if (a.get("capacity-input") != "no" && a.get("capacity-input") != "yes")
     throw Error("autoopt train: --capacity-input: expected no or yes, got '" + a.get("capacity-input") + "'");
   config.capacity_input = a.get("capacity-input") == "yes";
+  if (a.get("queue-messages") != "sum" && a.get("queue-messages") != "load")
+    throw Error("autoopt train: --queue-messages: expected sum or load, got '" + a.get("queue-messages") + "'");
+  config.load_weighted_messages = a.get("queue-messages") == "load";
   const fs::path train_path = a.get("train"), val_path = a.get("val"), out = a.get("out");
   require_dataset("train", "train", train_path);
   if (!val_path.empty()) require_dataset("train", "val", val_path);

@@ -57,12 +57,14 @@ std::string RouteNetConfig::to_text() const {
   s += "jitter_log_std " + fmt(jitter_log_std) + "\n";
   if (positive_occupancy) s += "positive_occupancy 1\n";
   if (!capacity_input) s += "capacity_input 0\n";
+  if (load_weighted_messages) s += "load_weighted_messages 1\n";
   return s;
 }
 
 RouteNetConfig RouteNetConfig::from_text(std::string_view text) {
   RouteNetConfig c;
   c.capacity_input = true;  // checkpoints from before the key read the capacity
+  c.load_weighted_messages = false;  // ... and summed their queue messages
   std::map<std::string, std::int64_t*> ints{{"path_dim", &c.path_dim},
                                             {"link_dim", &c.link_dim},
                                             {"queue_dim", &c.queue_dim},
@@ -101,6 +103,10 @@ RouteNetConfig RouteNetConfig::from_text(std::string_view text) {
     } else if (key == "positive_occupancy") {
       if (val != "0" && val != "1") throw Error(where + ": expected 0 or 1 for positive_occupancy, got '" + val + "'");
       c.positive_occupancy = val == "1";
+    } else if (key == "load_weighted_messages") {
+      if (val != "0" && val != "1")
+        throw Error(where + ": expected 0 or 1 for load_weighted_messages, got '" + val + "'");
+      c.load_weighted_messages = val == "1";
     } else if (key == "capacity_input") {
       if (val != "0" && val != "1") throw Error(where + ": expected 0 or 1 for capacity_input, got '" + val + "'");
       c.capacity_input = val == "1";
@@ -212,6 +218,8 @@ ModelInput make_input(const SampleTensors& raw, const Normalizer& norm) {
       queue[k] = hqueue[h];
     }
   }
+  const at::Tensor traffic = raw.path_x.select(1, path_col::traffic);
+  in.hop_load = (traffic.index_select(0, in.pos_path) / in.capacity.index_select(0, in.pos_link)).contiguous();
   return in;
 }
 
@@ -222,7 +230,7 @@ ModelInput ModelInput::to(at::Device device) const {
                         &r.x.hop_position, &r.x.path_to_link, &r.x.path_to_queue, &r.x.queue_to_link,
                         &r.x.queue_position, &r.x.link_queue_offsets, &r.x.path_sample,
                         &r.x.link_sample, &r.x.queue_sample, &r.x.path_pair, &r.x.path_flow,
-                        &r.x.labels, &r.capacity, &r.pkt_size, &r.path_order, &r.path_rank,
+                        &r.x.labels, &r.capacity, &r.pkt_size, &r.hop_load, &r.path_order, &r.path_rank,
                         &r.pos_hop, &r.pos_path, &r.pos_link, &r.pos_queue}) {
     *t = mv(*t);
   }
@@ -431,6 +439,9 @@ RouteNetOutput RouteNetImpl::forward(const ModelInput& in) {
                            L, "routenet input: pos_link");
   }
   const at::Tensor w_hh_t = fast ? w_hh.t().contiguous() : at::Tensor();
+  const bool weighted = config_.load_weighted_messages;
+  if (weighted && (!in.hop_load.defined() || in.hop_load.size(0) != in.pos_queue.size(0)))
+    throw Error("routenet input: hop_load must have one entry per hop (use make_input)");
 
   std::vector<at::Tensor> after_parts, before_parts;
   for (std::int64_t it = 0; it < config_.iterations; ++it) {
@@ -445,7 +456,8 @@ RouteNetOutput RouteNetImpl::forward(const ModelInput& in) {
       queue_msg = at::zeros({Q, config_.path_dim}, path_state.options());
       for (const std::int64_t n : count) {
         const at::Tensor h_prev = prev.narrow(0, 0, n);
-        accumulate_rows_cpu(h_prev, pos_queue.data_ptr<std::int64_t>() + start, queue_msg);
+        accumulate_rows_cpu(weighted ? h_prev * in.hop_load.narrow(0, start, n).unsqueeze(1) : h_prev,
+                            pos_queue.data_ptr<std::int64_t>() + start, queue_msg);
         at::Tensor h_next = at::empty({n, prev.size(1)}, prev.options());
         const std::int64_t* q = pos_queue.data_ptr<std::int64_t>() + start;
         const std::int64_t* l = pos_link.data_ptr<std::int64_t>() + start;
@@ -469,8 +481,13 @@ RouteNetOutput RouteNetImpl::forward(const ModelInput& in) {
         start += n;
       }
       // The states with which the paths arrive at each queue, summed.
-      queue_msg = before_parts.empty() ? at::zeros({Q, config_.path_dim}, path_state.options())
-                                       : segment_sum(at::cat(before_parts), in.pos_queue, Q);
+      // (With load_weighted_messages each weighted by the path's traffic / the link's capacity.)
+      if (before_parts.empty()) {
+        queue_msg = at::zeros({Q, config_.path_dim}, path_state.options());
+      } else {
+        const at::Tensor arrivals = at::cat(before_parts);
+        queue_msg = segment_sum(weighted ? arrivals * in.hop_load.unsqueeze(1) : arrivals, in.pos_queue, Q);
+      }
     }
     path_state = final_path_states(after_parts, path_state, count);
     queue_state = queue_update_->forward(queue_msg, queue_state);

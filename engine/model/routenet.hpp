@@ -43,6 +43,12 @@ struct RouteNetConfig {
   // nodes, up to 2.5 Mbit/s at 300), so a capacity input is far outside its training range there.
   // Written to the text form only when false; older checkpoints (without the key) load as true.
   bool capacity_input = false;
+  // What a queue receives from the paths that cross it: true (the default), the sum of their arrival
+  // states weighted by each path's traffic / the link's capacity (ModelInput::hop_load), so the
+  // message grows with the queue's load rather than with the number of flows, which is far larger in
+  // big networks; false, the plain sum (the public RouteNet-Fermi). Written to the text form only
+  // when true; older checkpoints (without the key) load as plain sums.
+  bool load_weighted_messages = true;
 
   // Text form: `autoopt-routenet 2`, then one `<key> <value>` line per field (numbers round-trip).
   // Format 1 (a path-level log-jitter head, same weight shapes) is refused with an error that says
@@ -67,6 +73,7 @@ struct ModelInput {
   SampleTensors x;        // normalised features (Normalizer::apply), indices, labels if any
   at::Tensor capacity;    // [L] raw link capacity, bit/s
   at::Tensor pkt_size;    // [P] raw mean packet size, bits
+  at::Tensor hop_load;    // [H] per hop (position order): the path's traffic / the hop link's capacity
   at::Tensor path_order;  // [P] slot -> path
   at::Tensor path_rank;   // [P] path -> slot (inverse of path_order)
   // Hops in "position order": all hops at position 0 (in slot order), then position 1, ...

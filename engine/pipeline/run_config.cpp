@@ -61,6 +61,8 @@ std::string RunConfig::fingerprint() const {
   // Written when false: the default changed to false, and a run folder made before (whose models
   // read the capacity) must not resume with models that do not.
   if (!capacity_input) o << "capacity_input=0\n";
+  // Written when "load", the default since session 10 (older folders summed; they must not resume).
+  if (queue_messages != "sum") o << "queue_messages=" << queue_messages << "\n";
   if (lr_schedule != "constant") o << "lr_schedule=" << lr_schedule << "\n";
   if (mape_epochs != 0) o << "mape_epochs=" << mape_epochs << "\n";
   if (weight_decay != 0.0) o << "weight_decay=" << num(weight_decay) << "\n";
@@ -159,6 +161,7 @@ RunConfig run_config_from(const gen::ConfigFile& f) {
   c.occupancy_scale = f.get_choice("occupancy_scale", c.occupancy_scale, {"auto", "packet", "labels"});
   c.occupancy_head = f.get_choice("occupancy_head", c.occupancy_head, {"linear", "softplus"});
   c.capacity_input = f.get_bool("capacity_input", c.capacity_input);
+  c.queue_messages = f.get_choice("queue_messages", c.queue_messages, {"sum", "load"});
   c.lr_schedule = f.get_choice("lr_schedule", c.lr_schedule, {"constant", "cosine"});
   c.mape_epochs = static_cast<int>(f.get_int("mape_epochs", c.mape_epochs, 0, 1000000));
   c.weight_decay = f.get_double("weight_decay", c.weight_decay, 0.0, 10.0);

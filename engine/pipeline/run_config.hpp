@@ -72,6 +72,7 @@ struct RunConfig {
   std::string occupancy_scale = "auto";     // auto | packet | labels (model::OccupancyScale)
   std::string occupancy_head = "linear";    // linear | softplus (model::RouteNetConfig::positive_occupancy)
   bool capacity_input = false;              // the link embedding reads the capacity (RouteNetConfig::capacity_input)
+  std::string queue_messages = "load";     // load | sum (RouteNetConfig::load_weighted_messages)
   std::string lr_schedule = "constant";     // constant | cosine (model::LrSchedule)
   int mape_epochs = 0;                      // last epochs on the MAPE (FitOptions::mape_epochs), of final_epochs
   double weight_decay = 0.0;                // decoupled weight decay of every model (FitOptions::weight_decay) ...

@@ -128,6 +128,7 @@ ModelSettings model_settings(const RunConfig& c) {
   m.config.iterations = c.model_iterations;
   m.config.positive_occupancy = c.occupancy_head == "softplus";
   m.config.capacity_input = c.capacity_input;
+  m.config.load_weighted_messages = c.queue_messages == "load";
   m.fit.epochs = c.final_epochs;
   m.fit.lr = c.lr;
   m.fit.batch_size = c.batch_size;

@@ -182,6 +182,18 @@ TEST(RouteNetConfig, TextRoundTripAndBadText) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("expected 0 or 1 for capacity_input, got 'x'"), std::string::npos) << e.what();
   }
+  // load_weighted_messages (the default) is written only when set: texts without the key are older
+  // models, which summed the messages.
+  EXPECT_TRUE(c.load_weighted_messages);
+  EXPECT_NE(c.to_text().find("load_weighted_messages 1\n"), std::string::npos);
+  EXPECT_TRUE(model::RouteNetConfig::from_text(c.to_text()).load_weighted_messages);
+  std::string summed = c.to_text();
+  summed.erase(summed.find("load_weighted_messages 1\n"), 25);
+  EXPECT_FALSE(model::RouteNetConfig::from_text(summed).load_weighted_messages);
+  model::RouteNetConfig plain = c;
+  plain.load_weighted_messages = false;
+  EXPECT_EQ(plain.to_text().find("load_weighted_messages"), std::string::npos);
+  EXPECT_EQ(model::RouteNetConfig::from_text(plain.to_text()), plain);
   std::string two = p.to_text();
   two.replace(two.find("positive_occupancy 1"), 20, "positive_occupancy 2");
   try {
@@ -216,7 +228,8 @@ struct Reference {
   at::Tensor delay, jitter_var, jitter_z, loss_logit, path_state, link_state, queue_state;
 };
 
-Reference reference_forward(model::RouteNet& net, const model::ModelInput& in) {
+// `raw_traffic`: the paths' raw traffic (bit/s), needed with load_weighted_messages.
+Reference reference_forward(model::RouteNet& net, const model::ModelInput& in, const at::Tensor& raw_traffic = {}) {
   const auto mods = net->named_children();
   const auto seq = [&](const char* name, const at::Tensor& x) {
     return std::dynamic_pointer_cast<torch::nn::SequentialImpl>(mods[name])->forward(x);
@@ -252,8 +265,14 @@ Reference reference_forward(model::RouteNet& net, const model::ModelInput& in) {
       h = h.index_copy(0, paths, h_next);
     }
     const at::Tensor all_hops = at::cat(hops_at);
-    const at::Tensor msg = at::zeros({Q, h.size(1)}, h.options())
-                               .index_add(0, x.path_to_queue.index_select(0, all_hops), at::cat(before_v));
+    at::Tensor arrivals = at::cat(before_v);
+    if (net->config().load_weighted_messages) {
+      // Each hop's weight: its path's traffic / its link's capacity, computed here from the raw values.
+      const at::Tensor w = raw_traffic.index_select(0, x.hop_path) / in.capacity.index_select(0, x.path_to_link);
+      arrivals = arrivals * w.index_select(0, all_hops).unsqueeze(1);
+    }
+    const at::Tensor msg =
+        at::zeros({Q, h.size(1)}, h.options()).index_add(0, x.path_to_queue.index_select(0, all_hops), arrivals);
     queue = gru("queue_update", msg, queue);
     link = gru("link_update", at::zeros({L, queue.size(1)}, queue.options()).index_add(0, x.queue_to_link, queue),
                link);
@@ -290,26 +309,31 @@ double rel_err(const at::Tensor& a, const at::Tensor& b) {
   return (ad - bd).abs().max().item<double>() / std::max(bd.abs().max().item<double>(), 1e-300);
 }
 
-void expect_matches_reference(torch::ScalarType dtype, double tol, bool capacity_input = false) {
+void expect_matches_reference(torch::ScalarType dtype, double tol, bool capacity_input = false,
+                              bool load_weighted = true) {
   torch::set_num_threads(1);
   torch::manual_seed(11);
   std::vector<model::SampleTensors> parts{model::featurize(three_node(), {.dtype = dtype}),
                                           model::featurize(autoopt::testing::synthetic_sample(9, 5, false), {.dtype = dtype}),
                                           model::featurize(line(6, 2e4), {.dtype = dtype})};
-  const model::ModelInput in = model::make_input(model::batch(parts), model::Normalizer::fit(parts));
+  const model::SampleTensors raw = model::batch(parts);
+  const at::Tensor raw_traffic = raw.path_x.select(1, model::path_col::traffic);
+  const model::ModelInput in = model::make_input(raw, model::Normalizer::fit(parts));
   model::RouteNetConfig cfg;
   cfg.iterations = 3;
   cfg.occupancy_scale = 900;
   cfg.jitter_log_mean = -3.5;
   cfg.jitter_log_std = 1.7;
   cfg.capacity_input = capacity_input;
+  cfg.load_weighted_messages = load_weighted;
   model::RouteNet net(cfg);
   net->to(dtype);
-  const std::string tag = std::string(c10::toString(dtype)) + (capacity_input ? " capacity_input" : "");
+  const std::string tag = std::string(c10::toString(dtype)) + (capacity_input ? " capacity_input" : "") +
+                          (load_weighted ? " load_weighted" : "");
 
   // Training path (autograd) against the reference, outputs and gradients.
   const model::RouteNetOutput out = net->forward(in);
-  const Reference ref = reference_forward(net, in);
+  const Reference ref = reference_forward(net, in, raw_traffic);
   EXPECT_LE(rel_err(out.delay, ref.delay), tol) << tag;
   EXPECT_LE(rel_err(out.jitter_var, ref.jitter_var), tol) << tag;
   EXPECT_LE(rel_err(out.jitter(net->config()), ref.jitter_var), tol) << tag;
@@ -339,7 +363,7 @@ void expect_matches_reference(torch::ScalarType dtype, double tol, bool capacity
   for (const auto& p : net->parameters())
     grads.push_back(p.grad().defined() ? p.grad().clone() : at::zeros_like(p));
   net->zero_grad();
-  loss_of_var(reference_forward(net, in).jitter_var).backward();  // a fresh graph
+  loss_of_var(reference_forward(net, in, raw_traffic).jitter_var).backward();  // a fresh graph
   for (std::size_t i = 0; i < params.size(); ++i) {
     const at::Tensor g = params[i].value().grad();
     EXPECT_LE(rel_err(grads[i], g.defined() ? g : at::zeros_like(grads[i])), tol * 10)
@@ -362,6 +386,31 @@ TEST(RouteNet, MatchesTheReferenceInDouble) { expect_matches_reference(torch::kD
 TEST(RouteNet, MatchesTheReferenceInFloat) { expect_matches_reference(torch::kFloat, 1e-5); }
 
 TEST(RouteNet, MatchesTheReferenceWithACapacityInput) { expect_matches_reference(torch::kDouble, 1e-12, true); }
+
+TEST(RouteNet, MatchesTheReferenceWithPlainSummedMessages) {
+  expect_matches_reference(torch::kDouble, 1e-12, false, false);
+  expect_matches_reference(torch::kFloat, 1e-5, false, false);
+}
+
+// hop_load is each hop's path traffic / link capacity, in position order; a ModelInput without it is
+// refused when the messages are weighted.
+TEST(RouteNet, HopLoadIsTrafficOverCapacityPerHop) {
+  const model::SampleTensors raw = model::featurize(three_node(), {.dtype = torch::kDouble});
+  const std::vector<model::SampleTensors> parts{raw};
+  model::ModelInput in = model::make_input(raw, model::Normalizer::fit(parts));
+  ASSERT_EQ(in.hop_load.size(0), raw.num_hops());
+  for (std::int64_t k = 0; k < in.hop_load.size(0); ++k) {
+    const std::int64_t p = in.pos_path[k].item<std::int64_t>();
+    const std::int64_t l = in.pos_link[k].item<std::int64_t>();
+    EXPECT_DOUBLE_EQ(in.hop_load[k].item<double>(),
+                     raw.path_x[p][model::path_col::traffic].item<double>() / raw.link_x[l][model::link_col::capacity].item<double>())
+        << k;
+  }
+  model::RouteNet net(model::RouteNetConfig{});  // load-weighted by default
+  net->to(torch::kDouble);
+  in.hop_load = at::Tensor();
+  EXPECT_THROW((void)net->forward(in), Error);
+}
 
 // The link embedding reads the capacity column only with capacity_input: changing the normalised
 // capacity (not the raw one the delay readout divides by) changes nothing without it, and the link

@@ -343,6 +343,21 @@ TEST(RunConfig, CapacityInputReachesTheModelAndTheFingerprint) {
   EXPECT_FALSE(load_run_config(find_preset("paper", kConfigs.parent_path())).capacity_input);
 }
 
+TEST(RunConfig, QueueMessagesReachTheModelAndTheFingerprint) {
+  // Default: load-weighted; the fingerprint says so, so a folder made with plain sums (before the key)
+  // does not resume with other models, while an explicit `sum` matches such a folder.
+  const RunConfig d = run_config_from(gen::ConfigFile::parse("n_max: 5\n", "d.conf"));
+  EXPECT_EQ(d.queue_messages, "load");
+  EXPECT_TRUE(model_settings(d).config.load_weighted_messages);
+  EXPECT_NE(d.fingerprint().find("queue_messages=load\n"), std::string::npos) << d.fingerprint();
+  const RunConfig c = run_config_from(gen::ConfigFile::parse("n_max: 5\nqueue_messages: sum\n", "c.conf"));
+  EXPECT_FALSE(model_settings(c).config.load_weighted_messages);
+  EXPECT_EQ(c.fingerprint().find("queue_messages"), std::string::npos) << c.fingerprint();
+  EXPECT_NE(config_error("queue_messages: mean\n").find("key 'queue_messages'"), std::string::npos);
+  // The testbed preset keeps the plain sums its Table IV runs were measured with.
+  EXPECT_EQ(load_run_config(find_preset("testbed", kConfigs.parent_path())).queue_messages, "sum");
+}
+
 TEST(RunConfig, WeightDecayAndFinalRepeats) {
   const RunConfig d = run_config_from(gen::ConfigFile::parse("n_max: 5\n", "d.conf"));
   EXPECT_EQ(model_settings(d).fit.weight_decay, 0.0);
