@@ -73,6 +73,10 @@ RouteNetConfig RouteNetConfig::from_text(std::string_view text) {
   std::map<std::string, double*> reals{{"occupancy_scale", &c.occupancy_scale},
                                        {"jitter_log_mean", &c.jitter_log_mean},
                                        {"jitter_log_std", &c.jitter_log_std}};
+  // Optional 0/1 keys (absent: the defaults set above for texts written before them).
+  std::map<std::string, bool*> flags{{"positive_occupancy", &c.positive_occupancy},
+                                     {"capacity_input", &c.capacity_input},
+                                     {"load_weighted_messages", &c.load_weighted_messages}};
   std::map<std::string, bool> seen;
   std::istringstream in{std::string(text)};
   std::string line;
@@ -100,16 +104,9 @@ RouteNetConfig RouteNetConfig::from_text(std::string_view text) {
       const auto r = std::from_chars(b, e, *it->second);
       if (r.ec != std::errc{} || r.ptr != e)
         throw Error(where + ": expected an integer for " + key + ", got '" + val + "'");
-    } else if (key == "positive_occupancy") {
-      if (val != "0" && val != "1") throw Error(where + ": expected 0 or 1 for positive_occupancy, got '" + val + "'");
-      c.positive_occupancy = val == "1";
-    } else if (key == "load_weighted_messages") {
-      if (val != "0" && val != "1")
-        throw Error(where + ": expected 0 or 1 for load_weighted_messages, got '" + val + "'");
-      c.load_weighted_messages = val == "1";
-    } else if (key == "capacity_input") {
-      if (val != "0" && val != "1") throw Error(where + ": expected 0 or 1 for capacity_input, got '" + val + "'");
-      c.capacity_input = val == "1";
+    } else if (auto ft = flags.find(key); ft != flags.end()) {
+      if (val != "0" && val != "1") throw Error(where + ": expected 0 or 1 for " + key + ", got '" + val + "'");
+      *ft->second = val == "1";
     } else if (auto jt = reals.find(key); jt != reals.end()) {
       const auto r = std::from_chars(b, e, *jt->second);
       if (r.ec != std::errc{} || r.ptr != e)
